@@ -1,0 +1,32 @@
+"""The float64 NumPy reference: RNN, LSTM and GRU with hand-written BPTT.
+
+Shapes: T time steps, N batch, D input size, H hidden size; sequences are time-major
+``(T, N, D)``.  Weights use torch.nn's layout and gate order (LSTM i, f, g, o; GRU r, z, n).
+Every ``*_forward`` returns its outputs and a named cache; every ``*_backward`` takes the
+upstream gradient(s) and that cache and returns ``d<input>`` in the forward's argument order.
+"""
+
+from .activations import sigmoid, tanh
+from .gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
+from .lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
+from .params import GATES, init_params
+from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
+
+__all__ = [
+    "GATES",
+    "gru_backward",
+    "gru_forward",
+    "gru_step_backward",
+    "gru_step_forward",
+    "init_params",
+    "lstm_backward",
+    "lstm_forward",
+    "lstm_step_backward",
+    "lstm_step_forward",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_step_backward",
+    "rnn_step_forward",
+    "sigmoid",
+    "tanh",
+]
