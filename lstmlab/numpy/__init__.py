@@ -8,12 +8,31 @@ upstream gradient(s) and that cache and returns ``d<input>`` in the forward's ar
 
 from .activations import sigmoid, tanh
 from .gru import gru_backward, gru_forward, gru_step_backward, gru_step_forward
+from .layers import (
+    log_softmax,
+    mse_loss,
+    softmax,
+    softmax_cross_entropy,
+    temporal_linear_backward,
+    temporal_linear_forward,
+)
 from .lstm import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward
+from .optim import Adam, clip_grad_norm, clip_grad_value, sgd
 from .params import GATES, init_params
 from .rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
 __all__ = [
+    "Adam",
     "GATES",
+    "clip_grad_norm",
+    "clip_grad_value",
+    "log_softmax",
+    "mse_loss",
+    "sgd",
+    "softmax",
+    "softmax_cross_entropy",
+    "temporal_linear_backward",
+    "temporal_linear_forward",
     "gru_backward",
     "gru_forward",
     "gru_step_backward",
