@@ -1,0 +1,120 @@
+"""Check of a learner's PyTorch LSTM module against ``torch.nn.LSTM``.
+
+The learner's class must take ``(input_size, hidden_size, batch_first=False)``, register
+``weight_ih_l0 (4H, D)``, ``weight_hh_l0 (4H, H)``, ``bias_ih_l0 (4H,)``, ``bias_hh_l0 (4H,)``
+(so ``load_state_dict`` of a ``torch.nn.LSTM``'s state dict works), and
+``forward(x, state=None) -> (output, (h_n, c_n))`` with torch.nn.LSTM's shapes:
+x (T, N, D) (or (N, T, D) batch-first), output (T, N, H), h_n and c_n (1, N, H).
+While it runs, torch.nn.LSTM's code, torch's fused LSTM kernels and lstmlab.torch are off limits.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from . import _guard, _variants
+from ._check import Case, Check
+from ._training import TORCH_LSTM_C, _torch_rnn_file
+
+_NAMES = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
+
+
+def _np(t):
+    return t.detach().cpu().double().numpy().copy()
+
+
+def check_torch_lstm(cls, seed: int = 0) -> None:
+    """Check an ``nn.Module`` class written from the LSTM equations against ``torch.nn.LSTM``."""
+    import torch
+
+    check = Check("check_torch_lstm", (*_guard.REFERENCE_DIRS, _torch_rnn_file()), TORCH_LSTM_C)
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    g = torch.Generator().manual_seed(seed)
+    specs = [("random", 5, 3, 4, 6, False, True), ("batch_first", 4, 2, 3, 5, True, True),
+             ("N=1, no initial state", 3, 1, 2, 4, False, False), ("T=1", 1, 3, 3, 4, False, True)]
+    for device, (label, T, N, D, H, batch_first, with_state) in itertools.product(devices, specs):
+        case = Case(f"{label}, seed {seed}, {device}", dict(T=T, N=N, D=D, H=H))
+        kwargs = {"batch_first": True} if batch_first else {}
+        model = check.call(lambda: cls(D, H, **kwargs), (), case, f"{getattr(cls, '__name__', 'LSTM')}(...)")
+        if not isinstance(model, torch.nn.Module):
+            check.fail(f"the class makes a {type(model).__name__}; expected a torch.nn.Module.",
+                       hint="class LSTM(nn.Module): ... and call super().__init__() first.", case=case)
+        params = dict(model.named_parameters())
+        if set(params) != set(_NAMES):
+            check.fail(f"parameters are named {sorted(params)}; expected exactly {list(_NAMES)}.",
+                       hint="register nn.Parameter attributes with torch.nn.LSTM's names, e.g. "
+                       "self.weight_ih_l0 = nn.Parameter(torch.empty(4 * hidden_size, input_size)).", case=case)
+        for name, shape in zip(_NAMES, ((4 * H, D), (4 * H, H), (4 * H,), (4 * H,))):
+            if tuple(params[name].shape) != shape:
+                check.fail(f"{name} has shape {tuple(params[name].shape)}; expected {shape} "
+                           f"(4H = {4 * H}, D = {D}, H = {H}).", hint="gates are stacked along the rows: (4H, ...).",
+                           case=case)
+        reference = torch.nn.LSTM(D, H, batch_first=batch_first).double()
+        with torch.no_grad():
+            for p in reference.parameters():
+                p.copy_(torch.rand(p.shape, generator=g, dtype=torch.float64) * 1.2 - 0.6)
+        check.call(lambda: model.double().to(device).load_state_dict(reference.state_dict()), (), case,
+                   "load_state_dict")
+        reference = reference.to(device)
+        x_shape = (N, T, D) if batch_first else (T, N, D)
+        x = torch.randn(x_shape, generator=g, dtype=torch.float64)
+        state = tuple(torch.randn((1, N, H), generator=g, dtype=torch.float64) for _ in range(2)) if with_state else None
+        weights = [torch.randn(s, generator=g, dtype=torch.float64) for s in ((N, T, H) if batch_first else (T, N, H), (1, N, H), (1, N, H))]
+        results = []
+        for net, learner in ((model, True), (reference, False)):
+            xi = x.clone().to(device).requires_grad_(True)
+            si = tuple(s.clone().to(device).requires_grad_(True) for s in state) if state else None
+            args = (xi,) if si is None else (xi, si)
+            if learner:
+                out = check.call(lambda *a: net(*a), args, case, "forward")
+                out, hc = check.unpack(out, ("output", "(h_n, c_n)"), case, "forward")
+                if not (isinstance(hc, tuple) and len(hc) == 2):
+                    check.fail("forward must return (output, (h_n, c_n)) like torch.nn.LSTM; the second item is not a pair.",
+                               case=case)
+                for name, tensor in (("output", out), ("h_n", hc[0]), ("c_n", hc[1])):
+                    if not isinstance(tensor, torch.Tensor):
+                        check.fail(f"{name} is a {type(tensor).__name__}; expected a torch.Tensor.", case=case)
+                    if tensor.device.type != device:
+                        check.fail(f"{name} is on {tensor.device}, the input on {device}.", case=case,
+                                   hint="create new tensors with device=x.device (and dtype=x.dtype).")
+            else:
+                out, hc = net(*args)
+            loss = (out * weights[0].to(device)).sum() + (hc[0] * weights[1].to(device)).sum() + (hc[1] * weights[2].to(device)).sum()
+            if learner:
+                check.call(lambda: loss.backward(), (), case, "backward through your module")
+            else:
+                loss.backward()
+            grads = {"dx": _np(xi.grad)} if xi.grad is not None else {}
+            grads.update({f"d{n}": _np(p.grad) for n, p in net.named_parameters() if p.grad is not None})
+            results.append(({"output": _np(out), "h_n": _np(hc[0]), "c_n": _np(hc[1])}, grads))
+        (mine, my_grads), (theirs, their_grads) = results
+        np_params = {n: _np(p) for n, p in reference.named_parameters()}
+
+        def variants():
+            xs = _np(x).transpose(1, 0, 2) if batch_first else _np(x)
+            h0, c0 = (_np(state[0])[0], _np(state[1])[0]) if state else (np.zeros((N, H)),) * 2
+            out = []
+            for order in ("ifog", "igfo", "figo", "iofg"):
+                hs, cs, _ = _variants.lstm_forward(xs, h0, c0, *np_params.values(), order=order)
+                out.append((f"gate order: you slice the gates as {', '.join(order)}; torch.nn.LSTM uses i, f, g, o "
+                            "(chunk(4, dim=-1) gives them in that order).",
+                            {"output": hs.transpose(1, 0, 2) if batch_first else hs}))
+            hs, cs, _ = _variants.lstm_forward(xs, h0, c0, *np_params.values(), tanh_c=False)
+            out.append(("h = o * tanh(c): the tanh on the cell state is missing.",
+                        {"output": hs.transpose(1, 0, 2) if batch_first else hs}))
+            return out
+
+        for name in ("output", "h_n", "c_n"):
+            check.array(name, mine[name], ("N", "T", "H") if (batch_first and name == "output") else
+                        (("T", "N", "H") if name == "output" else ("L", "N", "H")), Case(case.label, {**case.sizes, "L": 1}), "forward")
+            check.compare(name, mine[name], theirs[name], case, "forward", variants=variants,
+                          generic_hint="write the four gate equations as in the notebook, with torch operations only.")
+        for name, expected in their_grads.items():
+            if name not in my_grads:
+                check.fail(f"no gradient reached {name[1:]}.", case=case,
+                           hint="build every step from torch operations on the parameters (no .detach(), .numpy() or .data).")
+            check.compare(name, my_grads[name], expected, case, "backward (autograd through your module)",
+                          generic_hint="if the outputs match but gradients don't, something is detached or updated in place.")
+    check.finish()

@@ -1,0 +1,86 @@
+"""Checks on trained models: the adding problem, and clipping rescuing a diverging run."""
+
+from __future__ import annotations
+
+import math
+
+from . import _guard, _safe
+from ._check import Case, Check
+
+ADDING_BASELINE_MSE = 1.0 / 6.0  # = lstmlab.data.ADDING_BASELINE_MSE (predicting 1 always)
+# Fused LSTM kernels and torch.nn.LSTM's code: a "from the equations" model must not use them.
+TORCH_LSTM_C = ("lstm", "lstm_cell", "_thnn_fused_lstm_cell", "quantized_lstm_cell")
+
+
+def _torch_rnn_file():
+    import torch.nn.modules.rnn as rnn
+
+    return rnn.__file__
+
+
+def check_adding_predictions(predict, target_mse: float, T: int, seed: int = 1234, n: int = 512,
+                             torch_model: bool = False) -> None:
+    """Check that ``predict(x) -> (N, 1)`` reaches ``target_mse`` on fresh adding problems.
+
+    ``x`` is a float64 ``(T, N, 2)`` batch of :func:`lstmlab.data.adding_problem` (two-marker
+    form) the learner has never seen.  ``torch_model=True`` also forbids torch.nn.LSTM.
+    """
+    from lstmlab.data import adding_problem
+
+    check = Check("check_adding_predictions")
+    batch = adding_problem(n, T, seed)
+    case = Case(f"{n} fresh sequences, seed {seed}", dict(T=T, N=n, D=2))
+    dirs, c_names = _guard.REFERENCE_DIRS, ()
+    if torch_model:
+        dirs, c_names = (*dirs, _torch_rnn_file()), TORCH_LSTM_C
+    check.forbidden_dirs, check.forbidden_c = dirs, c_names
+    pred = check.call(predict, (batch.x,), case, "predict", ("x",))
+    if type(pred) is not _safe.NDARRAY and hasattr(pred, "detach"):
+        check.fail("predict returned a torch tensor; expected a NumPy array.",
+                   hint="end predict with .detach().cpu().numpy().", case=case)
+    case.sizes["one"] = 1
+    check.array("prediction", pred, ("N", "one"), case, "predict")
+    p, y = _safe.floats(pred), _safe.floats(batch.y)
+    mse = sum((a - b) ** 2 for a, b in zip(p, y)) / len(y)
+    if not (math.isfinite(mse) and mse < target_mse):
+        check.fail(f"MSE {mse:.4g} on {case.label}; needs < {target_mse:g} "
+                   f"(always predicting 1 scores {ADDING_BASELINE_MSE:.4g}).", case=case,
+                   hint="train longer or with a larger learning rate, check that the loss is falling, and "
+                   "make sure predict uses the trained parameters." if mse >= ADDING_BASELINE_MSE * 0.8 else
+                   "close: a few more training steps should do it.")
+    check.finish()
+
+
+def check_clipping_rescue(losses_plain, losses_clipped, target: float) -> None:
+    """Check that a run without clipping diverges and the same run with clipping learns.
+
+    ``losses_*``: the training loss at every step (sequences of floats, nan/inf allowed).
+    The plain run must blow up (a non-finite loss, or a final loss above its first);
+    the clipped one must stay finite and end (mean of its last tenth) below ``target``.
+    """
+    check = Check("check_clipping_rescue")
+    case = Case("your two training runs", {})
+    runs = {}
+    for name, losses in (("losses_plain", losses_plain), ("losses_clipped", losses_clipped)):
+        try:
+            values = [float(v) for v in losses]
+        except (TypeError, ValueError):
+            check.fail(f"{name} must be a sequence of numbers (one loss per step), got {type(losses).__name__}.",
+                       case=case)
+        if len(values) < 10:
+            check.fail(f"{name} has {len(values)} losses; record one per training step (at least 10).", case=case)
+        runs[name] = values
+    plain, clipped = runs["losses_plain"], runs["losses_clipped"]
+    tail = clipped[-max(1, len(clipped) // 10):]
+    final = sum(tail) / len(tail)
+    if not all(math.isfinite(v) for v in clipped) or not final < target:
+        check.fail(f"with clipping the final loss is {final:.4g}; it should stay finite and end below {target:g}.",
+                   case=case, hint="clip the gradients after every backward pass and before the update "
+                   "(grads, norm = clip_grad_norm(grads, max_norm)); try a smaller max_norm.")
+    plain_tail = plain[-max(1, len(plain) // 10):]
+    diverged = not all(math.isfinite(v) for v in plain) or sum(plain_tail) / len(plain_tail) > max(plain[0], final * 2)
+    if not diverged:
+        check.fail("the run without clipping did not blow up, so it shows nothing about clipping.",
+                   case=case, hint="use the exploding setting of the notebook (large spectral radius and learning rate) "
+                   "for both runs; only clipping should differ.")
+    check.finish()
