@@ -1,0 +1,8 @@
+"""The lstmlab autograder: nbgrader plus a sandbox, parallel workers and a report.
+
+Run ``python -m autograder --help``.  Modules: :mod:`~autograder.cli` (command line),
+:mod:`~autograder.course` (course folder, config, nbgrader apps), :mod:`~autograder.collect`
+(checking submissions), :mod:`~autograder.pipeline` (the batch), :mod:`~autograder.worker`
+(one student), :mod:`~autograder.execute` and :mod:`~autograder.kernel` (sandboxed execution),
+:mod:`~autograder.sandbox` (bubblewrap + prlimit), :mod:`~autograder.report` (report.html).
+"""

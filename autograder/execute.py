@@ -1,0 +1,160 @@
+"""nbgrader's ``Execute`` preprocessor, run cell by cell in a sandboxed kernel.
+
+What it changes compared with nbgrader's own ``Execute``:
+
+* the kernel runs in :mod:`autograder.sandbox` (:class:`~autograder.kernel.SandboxedKernelManager`);
+* a cell that exceeds its time limit, or the notebook's wall clock, or a kernel that
+  dies (``os._exit``, a crash, the memory limit) *stops* the notebook: the kernel is
+  killed, the cells already run keep their outputs (so the tests they passed keep
+  their points), and every later code cell gets an error output saying why it did not
+  run (so its tests score 0).  nbgrader alone would raise and leave the whole notebook
+  unscored;
+* output is capped per notebook, so printing gigabytes cannot exhaust the grader's
+  memory.  What decides a grade is never dropped: errors and ``execute_result`` are
+  kept, and a cell keeps at least the start of each stream it wrote (nbgrader gives 0
+  to a test cell that wrote to stderr).
+
+What happened is recorded in :data:`NOTES` for the pipeline to report.
+"""
+
+from __future__ import annotations
+
+import math
+from time import monotonic
+
+from jupyter_core.utils import run_sync
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Float, Integer, Unicode
+
+from .kernel import SandboxedKernelManager
+from .sandbox import Limits
+
+#: notebook id -> list of ``{"kind": ..., "message": ...}`` recorded while executing.
+#: Kinds: ``timeout`` (cell or notebook limit), ``died`` (kernel died), ``output`` (truncated).
+NOTES: dict[str, list[dict]] = {}
+
+STOPPED_ENAME = "AutograderStopped"
+
+
+def _error_output(message: str) -> NotebookNode:
+    return NotebookNode(
+        output_type="error", ename=STOPPED_ENAME, evalue=message,
+        traceback=[f"{STOPPED_ENAME}: {message}"],
+    )
+
+
+def _output_size(out: NotebookNode) -> int:
+    if out.get("output_type") == "stream":
+        return len(out.get("text", ""))
+    data = out.get("data", {})
+    return sum(len(str(v)) for v in data.values()) + len(str(out.get("traceback", "")))
+
+
+class SandboxedExecute(Execute):
+    """Execute a notebook in the sandbox with per-cell and per-notebook time limits."""
+
+    cell_timeout = Float(Limits.cell_timeout, help="Seconds one cell may run.").tag(config=True)
+    notebook_timeout = Float(Limits.notebook_timeout, help="Seconds one notebook may run.").tag(config=True)
+    memory_bytes = Integer(Limits.memory_bytes, help="RLIMIT_AS of the kernel.").tag(config=True)
+    nproc = Integer(Limits.nproc, help="RLIMIT_NPROC of the kernel (threads count).").tag(config=True)
+    fsize_bytes = Integer(Limits.fsize_bytes, help="RLIMIT_FSIZE of the kernel.").tag(config=True)
+    output_chars = Integer(Limits.output_chars, help="Output characters kept per notebook.").tag(config=True)
+    slot = Integer(0, help="Worker slot (selects the sandbox uid when run as root).").tag(config=True)
+    shutdown_kernel = Unicode("immediate")
+
+    def limits(self) -> Limits:
+        return Limits(
+            cell_timeout=self.cell_timeout, notebook_timeout=self.notebook_timeout,
+            memory_bytes=self.memory_bytes, nproc=self.nproc, fsize_bytes=self.fsize_bytes,
+            output_chars=self.output_chars,
+        )
+
+    # -- output cap ---------------------------------------------------------------------
+
+    def output(self, outs, msg, display_id, cell_index):
+        out = super().output(outs, msg, display_id, cell_index)
+        if out is None:
+            return None
+        self._output_used += _output_size(out)
+        if self._output_used <= self.output_chars:
+            return out
+        kind = out.get("output_type")
+        if kind in ("error", "execute_result"):
+            for key, value in out.get("data", {}).items():
+                if isinstance(value, str) and len(value) > 10_000:
+                    out["data"][key] = value[:10_000] + "\n[... truncated by the autograder]"
+            return out
+        outs.remove(out)
+        if kind == "stream" and not any(
+            o.get("output_type") == "stream" and o.get("name") == out["name"] for o in outs
+        ):
+            # Keep the start of the stream: a stderr output is what fails a test cell.
+            out["text"] = out["text"][:200] + "\n[... output truncated by the autograder]\n"
+            outs.append(out)
+        if not self._output_truncated:
+            self._output_truncated = True
+            self._note("output", f"output exceeded {self.output_chars} characters and was truncated")
+        return None
+
+    # -- execution ----------------------------------------------------------------------
+
+    def _note(self, kind: str, message: str) -> None:
+        NOTES.setdefault(self._notebook_id, []).append({"kind": kind, "message": message})
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._notebook_id = (resources or {}).get("nbgrader", {}).get("notebook", "notebook")
+        self._output_used = 0
+        self._output_truncated = False
+        self.interrupt_on_timeout = False  # we stop the notebook instead (see module doc)
+        km = SandboxedKernelManager(limits=self.limits(), slot=self.slot)
+        # Same as ExecutePreprocessor.preprocess, but cell by cell with our stop rules.
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        deadline = monotonic() + self.notebook_timeout
+        stopped: str | None = None
+        with self.setup_kernel():
+            info_msg = self.wait_for_reply(self.kc.kernel_info())
+            if info_msg is not None and "language_info" in info_msg["content"]:
+                self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
+            for index, cell in enumerate(self.nb.cells):
+                if cell.cell_type != "code" or not cell.source.strip():
+                    continue
+                if stopped is None and deadline - monotonic() <= 0:
+                    stopped = f"the notebook's time limit ({self.notebook_timeout:g} s) was reached"
+                    self._note("timeout", stopped)
+                if stopped is not None:
+                    cell.outputs = [_error_output(f"not run: {stopped}")]
+                    continue
+                remaining = deadline - monotonic()
+                by_notebook = remaining < self.cell_timeout
+                self.timeout = max(1, math.ceil(min(self.cell_timeout, remaining)))
+                try:
+                    self.preprocess_cell(cell, resources, index)
+                except CellTimeoutError:
+                    if by_notebook:
+                        why = f"the notebook's time limit ({self.notebook_timeout:g} s) was reached"
+                    else:
+                        why = f"a cell ran longer than the limit of {self.cell_timeout:g} s"
+                    stopped = f"{why} (in cell {index + 1}); the kernel was stopped"
+                    self._note("timeout", stopped)
+                    cell.outputs.append(_error_output(stopped))
+                    self._kill()
+                except DeadKernelError:
+                    stopped = (
+                        f"the kernel died in cell {index + 1} (os._exit, a crash, or the memory "
+                        f"limit of {self.memory_bytes / 1024**3:g} GiB)"
+                    )
+                    self._note("died", stopped)
+                    cell.outputs.append(_error_output(stopped))
+        self.set_widgets_metadata()
+        return self.nb, self.resources
+
+    def _kill(self) -> None:
+        try:
+            run_sync(self.km._async_shutdown_kernel)(now=True)
+        except Exception:  # already dead: nothing to stop
+            pass

@@ -1,0 +1,60 @@
+"""A Jupyter kernel manager whose kernel runs inside :mod:`autograder.sandbox`.
+
+nbgrader (and nbclient under it) talk to the kernel over ZeroMQ.  The kernel lives in
+its own network namespace, so TCP on ``127.0.0.1`` would not reach the grader; the
+``ipc`` transport uses Unix sockets in the kernel's scratch folder instead, which both
+sides can open.  The kernel command nbgrader would run is replaced by ours (the
+notebook's own kernelspec is never trusted) and wrapped by :func:`sandbox.wrap_command`.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+
+from .sandbox import Limits, is_root, prepare_scratch, sandbox_uid, wrap_command
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """``AsyncKernelManager`` that starts ``ipykernel`` in a bubblewrap sandbox.
+
+    Args:
+        limits: resource limits of the kernel.
+        slot: worker slot; selects the unprivileged uid when the grader is root.
+    """
+
+    def __init__(self, limits: Limits | None = None, slot: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.limits = limits or Limits()
+        self.slot = slot
+        # A short path: Unix socket paths are limited to ~107 bytes.
+        self.scratch = prepare_scratch(Path(tempfile.mkdtemp(prefix="agk-", dir="/tmp")), slot)
+        self.transport = "ipc"
+        self.ip = str(self.scratch / "s")
+        self.connection_file = str(self.scratch / "kernel.json")
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        # Called after the connection file is written: let the sandbox's uid read it.
+        if is_root() and os.path.exists(self.connection_file):
+            os.chown(self.connection_file, sandbox_uid(self.slot), sandbox_uid(self.slot))
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
+        argv += list(extra_arguments or [])
+        return wrap_command(argv, self.scratch, self.limits, self.slot)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        # The kernel's own stdout/stderr (banners, crash dumps) stay out of the grader's terminal.
+        kw["stdout"] = subprocess.DEVNULL
+        kw["stderr"] = subprocess.DEVNULL
+        kw["stdin"] = subprocess.DEVNULL
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)
+        if not restart:
+            shutil.rmtree(self.scratch, ignore_errors=True)

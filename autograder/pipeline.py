@@ -1,0 +1,230 @@
+"""``python -m autograder grade``: from a folder of submissions to grades, feedback and a report.
+
+Steps: (1) copy the instructor notebooks into the course folder and run nbgrader's
+``generate_assignment`` (the real gradebook learns the assignment's cells); (2) build a
+*template* SQLite gradebook the same way in a scratch course; (3) check every student's
+folder (:mod:`autograder.collect`); (4) grade the students in ``--jobs`` worker processes,
+each in its own scratch course with a copy of the template (:mod:`autograder.worker`);
+(5) merge each result into the real gradebook, serially, in this process; (6) write
+``grades.csv``, ``feedback/<student>/*.html`` and ``report.html``.
+
+``OUT/results.json`` remembers each student's result and a digest of the submitted files:
+a re-run skips students whose files did not change (``--force`` re-grades everyone).
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import csv
+import dataclasses
+import json
+import multiprocessing
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from . import collect, course, report, sandbox, worker
+
+CSV_COLUMNS = ["student_id", "score", "max_score", "status", "timed_out", "flagged", "notes"]
+
+
+@dataclasses.dataclass
+class Options:
+    """Options of one ``grade`` run (see ``python -m autograder grade --help``)."""
+
+    assignment: str
+    submissions: Path
+    out: Path
+    jobs: int = 0
+    force: bool = False
+    db_url: str | None = None
+    source: Path = course.DEFAULT_SOURCE
+    course_root: Path = course.AUTOGRADER_DIR
+    execute: dict = dataclasses.field(default_factory=dict)
+    progress: bool = True
+
+
+def template_structure(db_url: str, assignment: str) -> dict:
+    """notebook -> grade_id -> max score, from a gradebook that knows the assignment."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        a = gb.find_assignment(assignment)
+        return {nb.name: {c.name: float(c.max_score) for c in nb.grade_cells} for nb in a.notebooks}
+
+
+def build_template(opts: Options, scratch: Path) -> Path:
+    """A scratch course whose SQLite gradebook holds only the assignment's cells."""
+    root = scratch / "template"
+    course.sync_source(opts.source, root, opts.assignment)
+    course.generate_assignment(course.load_config(root), opts.assignment)
+    return root
+
+
+def already_graded(db_url: str, assignment: str) -> set[str]:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(db_url) as gb:
+        return {s.student.id for s in gb.find_assignment(assignment).submissions}
+
+
+def merge(result: dict, sub: collect.Submission, structure: dict, opts: Options, db_url: str) -> dict:
+    """Write one worker result into the real gradebook, the course folder and OUT."""
+    from nbgrader.api import Gradebook
+
+    sid, a = sub.student_id, opts.assignment
+    cells = result.get("cells", {})
+    with Gradebook(db_url) as gb:
+        gb.update_or_create_student(sid)
+        submission = gb.update_or_create_submission(a, sid)
+        for nb in submission.notebooks:
+            for g in nb.grades:
+                g.auto_score = cells.get(nb.name, {}).get(g.name, {}).get("score", 0.0)
+                g.needs_manual_grade = False
+        gb.db.commit()
+
+    fb_out = opts.out / "feedback" / sid
+    shutil.rmtree(fb_out, ignore_errors=True)
+    fb_out.mkdir(parents=True, exist_ok=True)
+    for kind, key in (("autograded", "autograded"), ("feedback", "feedback")):
+        dest = Path(opts.course_root) / kind / sid / a
+        shutil.rmtree(dest, ignore_errors=True)
+        for name, path in result.get(key, {}).items():
+            dest.mkdir(parents=True, exist_ok=True)
+            shutil.copy(path, dest / Path(path).name)
+            if kind == "feedback":
+                shutil.copy(path, fb_out / Path(path).name)
+    lines = sub.problems + result.get("notes", [])
+    for name in structure:
+        if name not in result.get("feedback", {}):
+            mine = [p for p in sub.problems if p.startswith(f"{name}.ipynb")] or lines
+            page = worker.simple_page(f"{a} / {name}.ipynb: 0 points ({sid})", mine or ["not graded"])
+            (fb_out / f"{name}.html").write_text(page, encoding="utf-8")
+
+    per_cell = {f"{nb}/{cid}": cells.get(nb, {}).get(cid, {}).get("score", 0.0)
+                for nb, ids in structure.items() for cid in ids}
+    max_score = sum(sum(ids.values()) for ids in structure.values())
+    return {
+        "student_id": sid,
+        "score": round(sum(per_cell.values()), 6),
+        "max_score": max_score,
+        "status": result.get("status", "failed"),
+        "timed_out": bool(result.get("timed_out")),
+        "flags": sub.flags + result.get("flags", []),
+        "notes": lines,
+        "cells": per_cell,
+        "digest": sub.digest,
+        "seconds": round(result.get("seconds", 0.0), 2),
+    }
+
+
+def write_grades(out: Path, rows: list[dict]) -> Path:
+    path = out / "grades.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(CSV_COLUMNS)
+        for r in sorted(rows, key=lambda r: r["student_id"]):
+            w.writerow([r["student_id"], f"{r['score']:g}", f"{r['max_score']:g}", r["status"],
+                        int(r["timed_out"]), int(bool(r["flags"])), " | ".join(r["notes"] + r["flags"])])
+    return path
+
+
+def run(opts: Options) -> dict:
+    """Grade ``opts.submissions``; return the summary (also printed by the CLI)."""
+    course.setup_environment()
+    course.quiet_warnings()
+    sandbox.check_available()
+    opts.out = Path(opts.out)
+    opts.out.mkdir(parents=True, exist_ok=True)
+    jobs = opts.jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise ValueError(f"jobs: expected a positive number of worker processes, got {jobs}; hint: --jobs 2")
+
+    cfg = course.load_config(opts.course_root, opts.db_url)
+    db_url = cfg.CourseDirectory.db_url
+    course.sync_source(opts.source, opts.course_root, opts.assignment)
+    course.generate_assignment(cfg, opts.assignment)
+
+    scratch = Path(tempfile.mkdtemp(prefix="autograder-"))
+    try:
+        template = build_template(opts, scratch)
+        structure = template_structure(course.sqlite_url(template / "gradebook.db"), opts.assignment)
+        subs, stray = collect.read_submissions(
+            opts.submissions, Path(opts.course_root) / "release" / opts.assignment, scratch / "zip")
+
+        state_path = opts.out / "results.json"
+        state = json.loads(state_path.read_text()) if state_path.exists() else {}
+        in_gradebook = already_graded(db_url, opts.assignment)
+        todo, skipped = [], []
+        for s in subs:
+            old = state.get(s.student_id)
+            if not opts.force and old and old.get("digest") == s.digest and s.student_id in in_gradebook:
+                skipped.append(s.student_id)
+            else:
+                todo.append(s)
+        rows = {sid: state[sid] for sid in skipped}
+
+        tasks = {}
+        for s in todo:
+            if s.notebooks:
+                tasks[s.student_id] = worker.Task(
+                    opts.assignment, s.student_id, {k: str(v) for k, v in s.notebooks.items()},
+                    str(template), str(scratch), opts.execute)
+            else:
+                rows[s.student_id] = merge({"status": "failed"}, s, structure, opts, db_url)
+        by_id = {s.student_id: s for s in todo}
+        bar = tqdm(total=len(tasks), desc=f"grading {opts.assignment}", unit="student",
+                   disable=not opts.progress)
+        slots = multiprocessing.get_context("spawn").Manager().Queue() if tasks else None
+        for i in range(min(jobs, len(tasks))):
+            slots.put(i)
+        if tasks:
+            with cf.ProcessPoolExecutor(
+                max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("spawn"),
+                initializer=worker.init_worker, initargs=(slots,),
+            ) as pool:
+                futures = {pool.submit(worker.grade, t): sid for sid, t in tasks.items()}
+                for fut in cf.as_completed(futures):
+                    sid = futures[fut]
+                    try:
+                        result = fut.result()
+                    except Exception as err:  # a worker crash must not stop the batch
+                        result = {"status": "failed", "notes": [f"grading crashed: {type(err).__name__}: {err}"]}
+                    rows[sid] = merge(result, by_id[sid], structure, opts, db_url)
+                    worker.cleanup(result)
+                    state.update({sid: rows[sid]})
+                    state_path.write_text(json.dumps(state, indent=1, sort_keys=True))
+                    bar.update(1)
+        bar.close()
+        state.update(rows)
+        state_path.write_text(json.dumps(state, indent=1, sort_keys=True))
+
+        current = [rows[s.student_id] for s in subs]
+        write_grades(opts.out, current)
+        report.write_report(opts.out, opts.assignment, current, structure, stray)
+        return summarize(current, skipped, stray)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def summarize(rows: list[dict], skipped: list[str], stray: list[str]) -> dict:
+    return {
+        "students": len(rows),
+        "graded": sum(r["status"] == "graded" for r in rows),
+        "failed": sum(r["status"] == "failed" for r in rows),
+        "timed_out": sum(bool(r["timed_out"]) for r in rows),
+        "flagged": sum(bool(r["flags"]) for r in rows),
+        "skipped": len(skipped),
+        "lines": [f"{r['student_id']}: {line}" for r in sorted(rows, key=lambda r: r["student_id"])
+                  for line in r["notes"] + [f"FLAG {f}" for f in r["flags"]]] + list(stray),
+    }
+
+
+def format_summary(summary: dict) -> str:
+    head = (f"graded: {summary['graded']}, failed: {summary['failed']}, timed out: {summary['timed_out']}, "
+            f"flagged: {summary['flagged']} (of {summary['students']} students; "
+            f"{summary['skipped']} unchanged and skipped)")
+    return "\n".join([head, *("  " + line for line in summary["lines"])])

@@ -1,0 +1,188 @@
+"""Grading one student in a private scratch course folder (runs in a worker process).
+
+nbgrader's gradebook is not made for concurrent writers, so a worker never touches the
+real one: it copies a *template* gradebook (the assignment's cells only, no students),
+autogrades the student there with nbgrader's ``Autograde`` (whose ``Execute`` step runs
+the kernel in the sandbox), renders feedback with ``GenerateFeedback``, and returns the
+scores.  The main process merges them into the real gradebook one student at a time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+from . import course
+from .execute import NOTES
+
+#: Worker slot of this process (selects the sandbox uid); set by :func:`init_worker`.
+SLOT = 0
+
+# Patterns in a learner's own cells worth a look by hand (the grade is not changed).
+SUSPICIOUS = {
+    "get_ipython": r"\bget_ipython\b",
+    "builtins": r"\b__builtins__\b|\bimport\s+builtins\b|\bbuiltins\.",
+    "sys.modules": r"\bsys\.modules\b",
+    "os._exit / sys.exit": r"\bos\._exit\b|\bsys\.exit\b",
+    "fork / subprocess": r"\bos\.fork\b|\bsubprocess\b|\bmultiprocessing\b",
+    "network": r"\bsocket\b|\burllib\b|\brequests\b",
+    "ctypes": r"\bctypes\b",
+    "file access outside the notebook": r"\bgradebook\b|\bopen\(\s*['\"]/",
+    "patching numpy or lstmlab": r"\b(?:np|numpy)\.(?:allclose|testing|isclose|array_equal)\s*=|\blstmlab\.\w+(?:\.\w+)*\s*=",
+}
+
+
+@dataclasses.dataclass
+class Task:
+    """Everything a worker needs to grade one student (picklable)."""
+
+    assignment: str
+    student_id: str
+    notebooks: dict  # notebook name -> path of the submitted file
+    template: str  # template course folder (gradebook.db + source/<assignment>)
+    scratch_root: str
+    execute: dict  # SandboxedExecute overrides (timeouts, limits)
+
+
+def init_worker(slots) -> None:
+    """ProcessPool initializer: take a worker slot (one sandbox uid per concurrent worker)."""
+    global SLOT
+    SLOT = slots.get()
+    course.setup_environment()
+    course.quiet_warnings()
+
+
+def _tamper_flags(log: str) -> list[str]:
+    # Edited or deleted locked cells are found by collect.tamper_flags (against the release);
+    # nbgrader's log also tells when a cell's points were changed.
+    return [f"points of cell {cell} were edited (restored)"
+            for cell in sorted(set(re.findall(r"Attribute 'points' for cell (\S+) has changed", log)))]
+
+
+def _suspicious(nb) -> list[str]:
+    found = []
+    code = "\n".join(
+        c.source for c in nb.cells
+        if c.cell_type == "code" and not c.get("metadata", {}).get("nbgrader", {}).get("locked", False)
+    )
+    for label, pattern in SUSPICIOUS.items():
+        if re.search(pattern, code):
+            found.append(label)
+    return found
+
+
+def _scores(db_url: str, assignment: str, student_id: str) -> dict:
+    from nbgrader.api import Gradebook
+
+    out = {}
+    with Gradebook(db_url) as gb:
+        sub = gb.find_submission(assignment, student_id)
+        for nb in sub.notebooks:
+            cells = {g.name: {"score": float(g.score or 0.0), "max": float(g.max_score)} for g in nb.grades}
+            out[nb.name] = cells
+    return out
+
+
+def notes_cell(lines: list[str]):
+    text = "**Autograder notes**\n\n" + "\n".join(f"- {line}" for line in lines)
+    return nbformat.v4.new_markdown_cell(text)
+
+
+def grade(task: Task) -> dict:
+    """Autograde one student; return a picklable result (see :func:`pipeline.merge`)."""
+    t0 = time.monotonic()
+    scratch = Path(tempfile.mkdtemp(prefix=f"{task.student_id}-", dir=task.scratch_root))
+    root = scratch / "course"
+    template = Path(task.template)
+    (root / "source").mkdir(parents=True)
+    shutil.copy(template / "gradebook.db", root / "gradebook.db")
+    # Non-notebook files of the assignment (data) are copied next to the notebooks by nbgrader.
+    shutil.copytree(template / "source" / task.assignment, root / "source" / task.assignment,
+                    ignore=shutil.ignore_patterns("*.ipynb"))
+    sub_dir = root / "submitted" / task.student_id / task.assignment
+    sub_dir.mkdir(parents=True)
+    for name, path in task.notebooks.items():
+        shutil.copy(path, sub_dir / f"{name}.ipynb")
+
+    result = {
+        "student_id": task.student_id, "status": "graded", "notes": [], "flags": [],
+        "timed_out": False, "scratch": str(scratch), "feedback": {}, "autograded": {}, "cells": {},
+    }
+    for name in task.notebooks:
+        found = _suspicious(nbformat.read(sub_dir / f"{name}.ipynb", as_version=4))
+        if found:
+            result["flags"].append(f"{name}.ipynb: code worth a look ({', '.join(found)})")
+
+    cfg = course.load_config(root, **task.execute)
+    cfg.SandboxedExecute.slot = SLOT
+    NOTES.clear()
+    from nbgrader.converters import Autograde, GenerateFeedback
+
+    try:
+        log = course.run_app(Autograde(
+            coursedir=course.coursedir(cfg, assignment_id=task.assignment, student_id=task.student_id),
+            config=cfg, force=True, create_student=True,
+        ))
+    except course.GradingError as err:
+        result["status"] = "failed"
+        result["notes"].append("nbgrader could not autograde this submission: " + str(err).splitlines()[0])
+        result["error"] = str(err)[-4000:]
+        result["cells"] = {}
+        result["seconds"] = time.monotonic() - t0
+        return result
+    result["flags"] += _tamper_flags(log)
+    for nb_name, notes in NOTES.items():
+        for n in notes:
+            result["notes"].append(f"{nb_name}.ipynb: {n['message']}")
+            if n["kind"] == "timeout":
+                result["timed_out"] = True
+            elif n["kind"] in ("died", "output"):
+                result["flags"].append(f"{nb_name}.ipynb: {n['message']}")
+    result["cells"] = _scores(cfg.CourseDirectory.db_url, task.assignment, task.student_id)
+
+    # Feedback: nbgrader's HTML, with our notes on top.
+    graded_dir = root / "autograded" / task.student_id / task.assignment
+    for name in task.notebooks:
+        path = graded_dir / f"{name}.ipynb"
+        lines = [n["message"] for n in NOTES.get(name, [])]
+        if lines:
+            nb = nbformat.read(path, as_version=4)
+            nb.cells.insert(0, notes_cell(lines))
+            nbformat.write(nb, path)
+        result["autograded"][name] = str(path)
+    try:
+        course.run_app(GenerateFeedback(
+            coursedir=course.coursedir(cfg, assignment_id=task.assignment, student_id=task.student_id),
+            config=cfg, force=True,
+        ))
+    except course.GradingError as err:
+        result["notes"].append("feedback could not be rendered: " + str(err).splitlines()[0])
+    fb_dir = root / "feedback" / task.student_id / task.assignment
+    for name in task.notebooks:
+        if (fb_dir / f"{name}.html").exists():
+            result["feedback"][name] = str(fb_dir / f"{name}.html")
+    result["seconds"] = time.monotonic() - t0
+    return result
+
+
+def simple_page(title: str, lines: list[str]) -> str:
+    """A minimal HTML feedback page (for notebooks nbgrader could not grade)."""
+    items = "\n".join(f"<li>{html.escape(line)}</li>" for line in lines)
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title></head>\n<body>\n<h1>{html.escape(title)}</h1>\n"
+        f"<ul>\n{items}\n</ul>\n</body></html>\n"
+    )
+
+
+def cleanup(result: dict) -> None:
+    shutil.rmtree(result.get("scratch", ""), ignore_errors=True)
+
+
