@@ -28,6 +28,7 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from lstmlab.numpy._validate import ShapeChecker
 from lstmlab.numpy.params import as_generator
 
 __all__ = [
@@ -71,20 +72,20 @@ class Batch(NamedTuple):
 # ---------------------------------------------------------------- argument checks
 
 
-def _fail(where: str, name: str, problem: str, hint: str) -> ValueError:
-    return ValueError(f"{where}: argument '{name}' {problem}. Hint: {hint}")
-
-
 def _int_at_least(where: str, name: str, value, minimum: int, hint: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise _fail(where, name, f"must be an int >= {minimum}, got {value!r}", hint)
+        raise ShapeChecker(where)._fail(name, f"must be an int >= {minimum}, got {value!r}", hint)
     return int(value)
 
 
 def _probability(where: str, name: str, value, hint: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
             or not 0.0 <= float(value) <= 1.0:
-        raise _fail(where, name, f"must be a probability in [0, 1], got {value!r}", hint)
+        raise ShapeChecker(where)._fail(
+            name,
+            f"must be a probability in [0, 1], got {value!r}",
+            hint,
+        )
     return float(value)
 
 
@@ -93,12 +94,18 @@ def one_hot(ids, size: int) -> np.ndarray:
     size = _int_at_least("one_hot", "size", size, 1, "the number of categories, e.g. 10")
     ids = np.asarray(ids)
     if ids.dtype.kind not in "iu":
-        raise _fail("one_hot", "ids", f"must hold integers, got dtype {ids.dtype}",
-                    "convert with ids.astype(np.int64)")
+        raise ShapeChecker("one_hot")._fail(
+            "ids",
+            f"must hold integers, got dtype {ids.dtype}",
+            "convert with ids.astype(np.int64)",
+        )
     if ids.size and (ids.min() < 0 or ids.max() >= size):
         bad = ids.min() if ids.min() < 0 else ids.max()
-        raise _fail("one_hot", "ids", f"must lie in [0, size) = [0, {size}), got {bad}",
-                    "size is the number of categories, one more than the largest id")
+        raise ShapeChecker("one_hot")._fail(
+            "ids",
+            f"must lie in [0, size) = [0, {size}), got {bad}",
+            "size is the number of categories, one more than the largest id",
+        )
     out = np.zeros(ids.shape + (size,), dtype=np.float64)
     np.put_along_axis(out, ids[..., None].astype(np.intp), 1.0, axis=-1)
     return out
@@ -144,8 +151,11 @@ def adding_problem(n: int, T: int, seed, variant: str = "two_marker") -> Batch:
     where = "adding_problem"
     n = _int_at_least(where, "n", n, 1, "the number of sequences, e.g. n=64")
     if variant not in ("two_marker", "hochreiter"):
-        raise _fail(where, "variant", f"must be 'two_marker' or 'hochreiter', got {variant!r}",
-                    "'two_marker' is the form of most recent papers, 'hochreiter' the 1997 one")
+        raise ShapeChecker(where)._fail(
+            "variant",
+            f"must be 'two_marker' or 'hochreiter', got {variant!r}",
+            "'two_marker' is the form of most recent papers, 'hochreiter' the 1997 one",
+        )
     rng = as_generator(seed)
     cols = np.arange(n)
     if variant == "two_marker":

@@ -51,27 +51,32 @@ __all__ = [
 _PARAM_NAMES = ("W_ih", "W_hh", "b_ih", "b_hh")
 
 
-def _fail(where: str, name: str, problem: str, hint: str) -> ValueError:
-    return ValueError(f"{where}: argument '{name}' {problem}. Hint: {hint}")
-
-
 def _layer(where: str, kind, params, x, h0, c0):
     """Validate ``kind``, ``params``, ``x`` and the initial states; return them ready to use."""
     if kind not in GATES:
-        raise _fail(where, "kind", f"must be one of {sorted(GATES)}, got {kind!r}",
-                    "'rnn' is the tanh RNN; 'lstm' and 'gru' are the gated cells")
+        raise ShapeChecker(where)._fail(
+            "kind",
+            f"must be one of {sorted(GATES)}, got {kind!r}",
+            "'rnn' is the tanh RNN; 'lstm' and 'gru' are the gated cells",
+        )
     if not isinstance(params, dict) or set(_PARAM_NAMES) - set(params):
         got = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise _fail(where, "params", f"must be a dict with keys {list(_PARAM_NAMES)}, got {got}",
-                    f"make one with lstmlab.numpy.init_params({kind!r}, D, H, seed)")
+        raise ShapeChecker(where)._fail(
+            "params",
+            f"must be a dict with keys {list(_PARAM_NAMES)}, got {got}",
+            f"make one with lstmlab.numpy.init_params({kind!r}, D, H, seed)",
+        )
     W_ih, W_hh, b_ih, b_hh = (params[k] for k in _PARAM_NAMES)
     checker = check_layer(where, GATES[kind], x, ("T", "N", "D"), W_ih, W_hh, b_ih, b_hh)
     h0 = checker.optional_state("h0", h0, ("N", "H"), np.float64)
     if kind == "lstm":
         c0 = checker.optional_state("c0", c0, ("N", "H"), np.float64)
     elif c0 is not None:
-        raise _fail(where, "c0", f"is only for the LSTM, got an array for kind={kind!r}",
-                    "the RNN and the GRU have no cell state; drop c0")
+        raise ShapeChecker(where)._fail(
+            "c0",
+            f"is only for the LSTM, got an array for kind={kind!r}",
+            "the RNN and the GRU have no cell state; drop c0",
+        )
     return (W_ih, W_hh, b_ih, b_hh), checker, h0, c0
 
 
@@ -111,16 +116,22 @@ def _upstream(where, checker, loss_at, upstream, T, N, H):
     """The (T, N, H) upstream gradient ``dhs`` for the chosen loss position."""
     if isinstance(loss_at, (int, np.integer)) and not isinstance(loss_at, bool):
         if not -T <= loss_at < T:
-            raise _fail(where, "loss_at", f"must be a step in [-T, T) = [{-T}, {T}), got {loss_at}",
-                        "use 'last', 'all' or a step index")
+            raise ShapeChecker(where)._fail(
+                "loss_at",
+                f"must be a step in [-T, T) = [{-T}, {T}), got {loss_at}",
+                "use 'last', 'all' or a step index",
+            )
         steps = [int(loss_at) % T]
     elif loss_at == "last":
         steps = [T - 1]
     elif loss_at == "all":
         steps = list(range(T))
     else:
-        raise _fail(where, "loss_at", f"must be 'last', 'all' or a step index, got {loss_at!r}",
-                    "'last' puts the gradient on h at the final step only (a loss read at the end)")
+        raise ShapeChecker(where)._fail(
+            "loss_at",
+            f"must be 'last', 'all' or a step index, got {loss_at!r}",
+            "'last' puts the gradient on h at the final step only (a loss read at the end)",
+        )
     dhs = np.zeros((T, N, H))
     if upstream is None:
         # A fixed unit vector per sequence: the recorded norms are then pure gains.
@@ -188,8 +199,11 @@ def _reduce(where, norms, reduce):
         # (no path at all) stays zero instead of raising a log(0) warning.
         with np.errstate(divide="ignore"):
             return np.exp(np.log(norms).mean(axis=1))
-    raise _fail(where, "reduce", f"must be 'mean' or 'geometric', got {reduce!r}",
-                "'geometric' averages log-norms, which suits values spanning many decades")
+    raise ShapeChecker(where)._fail(
+        "reduce",
+        f"must be 'mean' or 'geometric', got {reduce!r}",
+        "'geometric' averages log-norms, which suits values spanning many decades",
+    )
 
 
 def hidden_gradient_norms(kind, params, x, h0=None, loss_at="last", *, c0=None, upstream=None,
@@ -309,11 +323,17 @@ def scale_to_spectral_radius(W, rho: float) -> np.ndarray:
     W = _square("scale_to_spectral_radius", W)
     if isinstance(rho, bool) or not isinstance(rho, (int, float, np.floating, np.integer)) \
             or not (np.isfinite(rho) and rho >= 0):
-        raise _fail("scale_to_spectral_radius", "rho", f"must be a finite number >= 0, got {rho!r}",
-                    "rho < 1 makes a linear recurrence decay, rho > 1 makes it grow")
+        raise ShapeChecker("scale_to_spectral_radius")._fail(
+            "rho",
+            f"must be a finite number >= 0, got {rho!r}",
+            "rho < 1 makes a linear recurrence decay, rho > 1 makes it grow",
+        )
     current = spectral_radius(W)
     if current == 0.0:
-        raise _fail("scale_to_spectral_radius", "W",
-                    "has spectral radius 0 (it is nilpotent, e.g. all zeros), so no rescaling "
-                    "reaches another radius", "start from a random matrix, e.g. rng.normal(size=(H, H))")
+        raise ShapeChecker("scale_to_spectral_radius")._fail(
+            "W",
+            "has spectral radius 0 (it is nilpotent, e.g. all zeros), so no rescaling "
+            "reaches another radius",
+            "start from a random matrix, e.g. rng.normal(size=(H, H))",
+        )
     return W * (float(rho) / current)

@@ -21,47 +21,53 @@ from typing import Callable
 
 import numpy as np
 
+from lstmlab.numpy._validate import ShapeChecker
+
 __all__ = ["numerical_gradient", "numerical_gradient_scalar", "rel_error"]
 
 _FLOAT32_HINT = (
     "centred differences need float64: in float32 the rounding error eps*|f|/h is about "
     "1e-2 at h=1e-5, so the check would be meaningless. Convert with x.astype(np.float64) "
-    "(and build the function's other arrays in float64 too)."
+    "(and build the function's other arrays in float64 too)"
 )
 
 
-def _check_x(x) -> None:
+def _check_x(where: str, x) -> None:
+    fail = ShapeChecker(where)._fail
     if not isinstance(x, np.ndarray):
-        raise ValueError(
-            f"x: expected a NumPy float64 array (it is perturbed in place), got "
-            f"{type(x).__name__}. Hint: pass np.asarray(x, dtype=np.float64) and keep a "
-            f"reference to it inside f."
+        raise fail(
+            "x",
+            f"must be a NumPy float64 array (it is perturbed in place), got {type(x).__name__}",
+            "pass np.asarray(x, dtype=np.float64) and keep a reference to it inside f",
         )
     if x.dtype != np.float64:
-        raise ValueError(f"x: expected dtype float64, got {x.dtype}. Hint: {_FLOAT32_HINT}")
+        raise fail("x", f"must have dtype float64, got {x.dtype}", _FLOAT32_HINT)
     if not x.flags.writeable:
-        raise ValueError(
-            "x: the array is read-only, but the check perturbs it in place. "
-            "Hint: pass a writeable copy, x = x.copy()."
+        raise fail(
+            "x",
+            "is read-only, but the check perturbs it in place",
+            "pass a writeable copy, x = x.copy()",
         )
 
 
-def _check_h(h) -> float:
+def _check_h(where: str, h) -> float:
     h = float(h)
     if not (np.isfinite(h) and h > 0):
-        raise ValueError(
-            f"h: expected a positive finite step, got {h!r}. Hint: h=1e-5 suits float64."
+        raise ShapeChecker(where)._fail(
+            "h", f"must be a positive finite step, got {h!r}", "h=1e-5 suits float64"
         )
     return h
 
 
-def _evaluate(f: Callable, x: np.ndarray) -> np.ndarray:
+def _evaluate(where: str, f: Callable, x: np.ndarray) -> np.ndarray:
     """Call ``f(x)`` and return its output as a float array, refusing tuples."""
     out = f(x)
     if isinstance(out, tuple):
-        raise ValueError(
-            f"f: returned a tuple of {len(out)} items; expected one array. Hint: forward "
-            f"functions return (output, cache), wrap them: lambda x: layer_forward(x, ...)[0]."
+        raise ShapeChecker(where)._fail(
+            "f",
+            f"must return one array, but returned a tuple of {len(out)} items",
+            "forward functions return (output, cache); wrap them: "
+            "lambda x: layer_forward(x, ...)[0]",
         )
     # Copy: f may return a view of a buffer it reuses, and we subtract two calls' outputs.
     return np.array(out, dtype=np.float64, copy=True)
@@ -105,14 +111,16 @@ def numerical_gradient(
     -------
     ndarray, float64, same shape as ``x``: the estimate of ``dL/dx`` for ``L = sum(f(x) * df)``.
     """
-    _check_x(x)
-    h = _check_h(h)
+    where = "numerical_gradient"
+    _check_x(where, x)
+    h = _check_h(where, h)
     df = np.asarray(df, dtype=np.float64)
-    y = _evaluate(f, x)
+    y = _evaluate(where, f, x)
     if y.shape != df.shape:
-        raise ValueError(
-            f"df: expected the shape of f(x), {y.shape}, got {df.shape}. Hint: df is the "
-            f"upstream gradient dL/dy, one entry per output element."
+        raise ShapeChecker(where)._fail(
+            "df",
+            f"must have the shape of f(x), {y.shape}, got {df.shape}",
+            "df is the upstream gradient dL/dy, one entry per output element",
         )
     grad = np.zeros_like(x)
     bar = _progress(x.size, progress)
@@ -121,9 +129,9 @@ def numerical_gradient(
         for ix in np.ndindex(x.shape):
             old = x[ix].copy()  # a 0-d copy of the original value: restoring it is exact
             x[ix] = old + h
-            pos = _evaluate(f, x)
+            pos = _evaluate(where, f, x)
             x[ix] = old - h
-            neg = _evaluate(f, x)
+            neg = _evaluate(where, f, x)
             x[ix] = old
             old = None
             # Subtract the outputs before weighting and summing: each difference is small and
@@ -152,12 +160,14 @@ def numerical_gradient_scalar(
     Same contract as :func:`numerical_gradient` with ``df = 1``: ``x`` (float64, any shape) is
     perturbed in place and restored exactly.  Returns an array shaped like ``x``.
     """
-    _check_x(x)
-    y = _evaluate(f, x)
+    where = "numerical_gradient_scalar"
+    _check_x(where, x)
+    y = _evaluate(where, f, x)
     if y.shape != ():
-        raise ValueError(
-            f"f: expected a scalar output, got an array of shape {y.shape}. Hint: use "
-            f"numerical_gradient(f, x, df) with df the upstream gradient of that output."
+        raise ShapeChecker(where)._fail(
+            "f",
+            f"must return a scalar, got an array of shape {y.shape}",
+            "use numerical_gradient(f, x, df) with df the upstream gradient of that output",
         )
     return numerical_gradient(f, x, np.ones(()), h, progress=progress)
 
@@ -188,13 +198,17 @@ def rel_error(a, b, *, elementwise: bool = False, floor: float = 1e-8) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ValueError(
-            f"b: expected the shape of a, {a.shape}, got {b.shape}. Hint: compare a gradient "
-            f"with the gradient of the same array (no broadcasting, it would hide a bug)."
+        raise ShapeChecker("rel_error")._fail(
+            "b",
+            f"must have the shape of a, {a.shape}, got {b.shape}",
+            "compare a gradient with the gradient of the same array (no broadcasting, it "
+            "would hide a bug)",
         )
     floor = float(floor)
     if not floor > 0:
-        raise ValueError(f"floor: expected a positive number, got {floor!r}.")
+        raise ShapeChecker("rel_error")._fail(
+            "floor", f"must be a positive number, got {floor!r}", "the default 1e-8 suits float64"
+        )
     if a.size == 0:
         return 0.0
     diff = np.abs(a - b)

@@ -73,16 +73,16 @@ def test_progress_bar_can_be_shown(capsys):
 
 
 def test_rejects_float32_with_hint():
-    with pytest.raises(ValueError, match=r"x: expected dtype float64, got float32.*float64"):
+    with pytest.raises(ValueError, match=r"numerical_gradient: argument 'x' must have dtype float64, got float32.*meaningless"):
         numerical_gradient(lambda v: v, np.ones(3, dtype=np.float32), np.ones(3))
 
 
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(x=[1.0, 2.0]), r"x: expected a NumPy float64 array .* got list"),
-        (dict(h=0.0), r"h: expected a positive finite step, got 0.0"),
-        (dict(df=np.ones(4)), r"df: expected the shape of f\(x\), \(3,\), got \(4,\)"),
+        (dict(x=[1.0, 2.0]), r"numerical_gradient: argument 'x' must be a NumPy float64 array .* got list"),
+        (dict(h=0.0), r"argument 'h' must be a positive finite step, got 0.0"),
+        (dict(df=np.ones(4)), r"argument 'df' must have the shape of f\(x\), \(3,\), got \(4,\)"),
     ],
 )
 def test_bad_arguments(kwargs, match):
@@ -95,11 +95,11 @@ def test_bad_arguments(kwargs, match):
 def test_read_only_x_and_tuple_output_are_explained():
     x = np.ones(3)
     x.flags.writeable = False
-    with pytest.raises(ValueError, match=r"x: the array is read-only"):
+    with pytest.raises(ValueError, match=r"argument 'x' is read-only"):
         numerical_gradient(lambda v: v, x, np.ones(3))
-    with pytest.raises(ValueError, match=r"f: returned a tuple of 2 items.*\[0\]"):
+    with pytest.raises(ValueError, match=r"argument 'f' must return one array, but returned a tuple of 2 items.*\[0\]"):
         numerical_gradient(lambda v: (v, None), np.ones(3), np.ones(3))
-    with pytest.raises(ValueError, match=r"f: expected a scalar output, got .* shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"numerical_gradient_scalar: argument 'f' must return a scalar, got .* shape \(3,\)"):
         numerical_gradient_scalar(lambda v: v, np.ones(3))
 
 
@@ -126,7 +126,7 @@ def test_rel_error_ignores_rounding_noise_on_tiny_entries_by_default():
 
 
 def test_rel_error_rejects_shape_mismatch_and_bad_floor():
-    with pytest.raises(ValueError, match=r"b: expected the shape of a, \(3,\), got \(3, 1\)"):
+    with pytest.raises(ValueError, match=r"rel_error: argument 'b' must have the shape of a, \(3,\), got \(3, 1\)"):
         rel_error(np.ones(3), np.ones((3, 1)))
-    with pytest.raises(ValueError, match=r"floor: expected a positive number"):
+    with pytest.raises(ValueError, match=r"rel_error: argument 'floor' must be a positive number"):
         rel_error(np.ones(3), np.ones(3), floor=0)

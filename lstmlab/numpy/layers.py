@@ -28,23 +28,20 @@ __all__ = [
 ]
 
 
-def _fail(where: str, name: str, problem: str, hint: str) -> ValueError:
-    # Same wording as ShapeChecker's messages, for checks that a fixed shape cannot express.
-    return ValueError(f"{where}: argument '{name}' {problem}. Hint: {hint}")
-
-
 def _float_array(where: str, name: str, value, spec: str) -> np.ndarray:
     """Return ``value`` as a float64 array; refuse non-numeric or non-finite input."""
     arr = np.asarray(value)
     if arr.dtype.kind not in "fiu":
-        raise _fail(
-            where, name, f"must be a float array of shape {spec}, got dtype {arr.dtype}",
+        raise ShapeChecker(where)._fail(
+            name,
+            f"must be a float array of shape {spec}, got dtype {arr.dtype}",
             f"convert it with np.asarray({name}, dtype=np.float64)",
         )
     arr = arr.astype(np.float64, copy=False)
     if not np.all(np.isfinite(arr)):
-        raise _fail(
-            where, name, f"(shape {arr.shape}) contains NaN or inf values",
+        raise ShapeChecker(where)._fail(
+            name,
+            f"(shape {arr.shape}) contains NaN or inf values",
             "a NaN usually comes from an earlier step that diverged; lower the learning rate "
             "or clip gradients",
         )
@@ -143,15 +140,18 @@ def mse_loss(pred, target):
     pred = _float_array("mse_loss", "pred", pred, "(...)")
     target = _float_array("mse_loss", "target", target, "(...)")
     if pred.shape != target.shape:
-        raise _fail(
-            "mse_loss", "target",
+        raise ShapeChecker("mse_loss")._fail(
+            "target",
             f"should have the shape of pred, {pred.shape}, but has shape {target.shape}",
             "no broadcasting here, since (N,) against (N, 1) would silently give an (N, N) "
             "difference; reshape one of them, e.g. target.reshape(pred.shape)",
         )
     if pred.size == 0:
-        raise _fail("mse_loss", "pred", "is empty (shape {})".format(pred.shape),
-                    "the mean of no elements is undefined; check the batch size")
+        raise ShapeChecker("mse_loss")._fail(
+            "pred",
+            "is empty (shape {})".format(pred.shape),
+            "the mean of no elements is undefined; check the batch size",
+        )
     diff = pred - target
     loss = float(np.mean(diff * diff))
     dpred = (2.0 / pred.size) * diff
@@ -180,23 +180,25 @@ def softmax_cross_entropy(logits, labels, mask=None):
     where = "softmax_cross_entropy"
     logits = _float_array(where, "logits", logits, "(..., C)")
     if logits.ndim < 1 or logits.shape[-1] < 1:
-        raise _fail(
-            where, "logits", f"should have shape (..., C) with C >= 1 classes, got {logits.shape}",
+        raise ShapeChecker(where)._fail(
+            "logits",
+            f"should have shape (..., C) with C >= 1 classes, got {logits.shape}",
             "the last axis holds one score per class",
         )
     lead, C = logits.shape[:-1], logits.shape[-1]
     labels = np.asarray(labels)
     if labels.shape != lead:
-        raise _fail(
-            where, "labels",
+        raise ShapeChecker(where)._fail(
+            "labels",
             f"should have shape (...) = {lead} (the shape of logits {logits.shape} without the "
             f"class axis) but has shape {labels.shape}",
             "labels are class indices, not one-hot vectors; use labels.argmax(-1) if you have "
             "one-hot targets",
         )
     if labels.dtype.kind not in "iu":
-        raise _fail(
-            where, "labels", f"must hold integer class indices, got dtype {labels.dtype}",
+        raise ShapeChecker(where)._fail(
+            "labels",
+            f"must hold integer class indices, got dtype {labels.dtype}",
             "convert with labels.astype(np.int64)",
         )
     if mask is None:
@@ -204,8 +206,8 @@ def softmax_cross_entropy(logits, labels, mask=None):
     else:
         mask = np.asarray(mask)
         if mask.shape != lead:
-            raise _fail(
-                where, "mask",
+            raise ShapeChecker(where)._fail(
+                "mask",
                 f"should have shape (...) = {lead}, the shape of labels, but has shape {mask.shape}",
                 "True where the position counts in the loss",
             )
@@ -213,23 +215,25 @@ def softmax_cross_entropy(logits, labels, mask=None):
             keep = mask
         else:
             if not np.all((mask == 0) | (mask == 1)):
-                raise _fail(
-                    where, "mask", "must hold booleans or 0/1 values, got other numbers",
+                raise ShapeChecker(where)._fail(
+                    "mask",
+                    "must hold booleans or 0/1 values, got other numbers",
                     "the mask selects positions; it is not a weight",
                 )
             keep = mask.astype(bool)
     count = int(np.count_nonzero(keep))
     if count == 0:
-        raise _fail(
-            where, "mask",
+        raise ShapeChecker(where)._fail(
+            "mask",
             f"selects no position (all {keep.size} entries are false), so the mean is undefined",
             "check the sequence lengths the mask was built from",
         )
     kept = labels[keep]
     if np.any((kept < 0) | (kept >= C)):
         bad = kept[(kept < 0) | (kept >= C)][0]
-        raise _fail(
-            where, "labels", f"must be class indices in [0, C) = [0, {C}), got {bad}",
+        raise ShapeChecker(where)._fail(
+            "labels",
+            f"must be class indices in [0, C) = [0, {C}), got {bad}",
             "mask out padding positions instead of giving them an out-of-range label",
         )
     # Masked-out labels may be anything: replace them by 0 so the gather below stays in range.

@@ -15,49 +15,54 @@ from typing import Mapping
 
 import numpy as np
 
+from lstmlab.numpy._validate import ShapeChecker
+
 __all__ = ["sgd", "Adam", "clip_grad_norm", "clip_grad_value"]
 
 
-def _positive(name: str, value, hint: str, allow_zero: bool = False) -> float:
+def _positive(where: str, name: str, value, hint: str, allow_zero: bool = False) -> float:
+    need = "a finite number >= 0" if allow_zero else "a finite number > 0"
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name}: expected a number, got {value!r}. Hint: {hint}") from None
+        raise ShapeChecker(where)._fail(name, f"must be {need}, got {value!r}", hint) from None
     ok = v >= 0 if allow_zero else v > 0
     if not (math.isfinite(v) and ok):
-        need = "a finite number >= 0" if allow_zero else "a finite number > 0"
-        raise ValueError(f"{name}: expected {need}, got {value!r}. Hint: {hint}")
+        raise ShapeChecker(where)._fail(name, f"must be {need}, got {value!r}", hint)
     return v
 
 
-def _check_grads(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
+def _check_grads(where: str, params: Mapping, grads: Mapping) -> None:
     """Same keys, same shapes: a silent mismatch would train the wrong weights."""
     if set(params) != set(grads):
         missing = sorted(set(params) - set(grads))
         extra = sorted(set(grads) - set(params))
-        raise ValueError(
-            f"grads: expected the keys of params {sorted(params)}, got {sorted(grads)} "
-            f"(missing {missing}, unexpected {extra}). Hint: name gradients after their "
-            f"parameters ('W_hh', not 'dW_hh'), e.g. dict(zip(names, backward_outputs))."
+        raise ShapeChecker(where)._fail(
+            "grads",
+            f"must have the keys of params {sorted(params)}, got {sorted(grads)} "
+            f"(missing {missing}, unexpected {extra})",
+            "name gradients after their parameters ('W_hh', not 'dW_hh'), "
+            "e.g. dict(zip(names, backward_outputs))",
         )
     for k in params:
         p, g = params[k], np.asarray(grads[k])
         if np.shape(p) != g.shape:
-            raise ValueError(
-                f"grads: expected grads[{k!r}] to have the shape of params[{k!r}], "
-                f"{np.shape(p)}, got {g.shape}. Hint: a gradient summed over the batch keeps "
-                f"the parameter's shape."
+            raise ShapeChecker(where)._fail(
+                "grads",
+                f"entry {k!r} must have the shape of params[{k!r}], {np.shape(p)}, got {g.shape}",
+                "a gradient summed over the batch keeps the parameter's shape",
             )
 
 
-def _check_params(params: Mapping[str, np.ndarray]) -> None:
+def _check_params(where: str, params: Mapping) -> None:
     for k, p in params.items():
         if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
-            raise ValueError(
-                f"params: expected params[{k!r}] to be a floating-point NumPy array (updated "
-                f"in place), got {type(p).__name__}"
-                f"{'' if not isinstance(p, np.ndarray) else ' of dtype ' + str(p.dtype)}. "
-                f"Hint: np.asarray(value, dtype=np.float64)."
+            got = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+            raise ShapeChecker(where)._fail(
+                "params",
+                f"entry {k!r} must be a floating-point NumPy array (it is updated in place), "
+                f"got {got}",
+                "np.asarray(value, dtype=np.float64)",
             )
 
 
@@ -70,9 +75,9 @@ def sgd(params: dict, grads: Mapping[str, np.ndarray], lr: float) -> None:
     grads : dict with the same keys, each array shaped like its parameter
     lr : learning rate, > 0
     """
-    lr = _positive("lr", lr, "a learning rate such as 0.1.")
-    _check_params(params)
-    _check_grads(params, grads)
+    lr = _positive("sgd", "lr", lr, "a learning rate such as 0.1")
+    _check_params("sgd", params)
+    _check_grads("sgd", params, grads)
     for k, p in params.items():
         p -= lr * np.asarray(grads[k])
 
@@ -98,22 +103,23 @@ class Adam:
     """
 
     def __init__(self, params: dict, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8):
-        self.lr = _positive("lr", lr, "Adam's usual learning rates are 1e-3 to 1e-2.")
+        self.lr = _positive("Adam", "lr", lr, "Adam's usual learning rates are 1e-3 to 1e-2")
         try:
             beta1, beta2 = (float(b) for b in betas)
         except (TypeError, ValueError):
-            raise ValueError(
-                f"betas: expected a pair (beta1, beta2), got {betas!r}. Hint: (0.9, 0.999)."
+            raise ShapeChecker("Adam")._fail(
+                "betas", f"must be a pair (beta1, beta2), got {betas!r}", "(0.9, 0.999)"
             ) from None
         for i, b in enumerate((beta1, beta2)):
             if not 0.0 <= b < 1.0:
-                raise ValueError(
-                    f"betas: expected betas[{i}] in [0, 1), got {b!r}. Hint: (0.9, 0.999); "
-                    f"beta = 1 would never forget the first gradient and divide by zero."
+                raise ShapeChecker("Adam")._fail(
+                    "betas",
+                    f"must have betas[{i}] in [0, 1), got {b!r}",
+                    "(0.9, 0.999); beta = 1 would never forget the first gradient and divide by zero",
                 )
         self.betas = (beta1, beta2)
-        self.eps = _positive("eps", eps, "1e-8 is the usual value.", allow_zero=True)
-        _check_params(params)
+        self.eps = _positive("Adam", "eps", eps, "1e-8 is the usual value", allow_zero=True)
+        _check_params("Adam", params)
         self.params = params
         self.t = 0
         self.m = {k: np.zeros_like(p) for k, p in params.items()}
@@ -121,7 +127,7 @@ class Adam:
 
     def step(self, grads: Mapping[str, np.ndarray]) -> None:
         """Apply one update to every parameter, in place, from ``grads`` (same keys/shapes)."""
-        _check_grads(self.params, grads)
+        _check_grads("Adam.step", self.params, grads)
         beta1, beta2 = self.betas
         self.t += 1
         bias1 = 1.0 - beta1**self.t
@@ -163,7 +169,7 @@ def clip_grad_norm(grads: Mapping[str, np.ndarray], max_norm: float):
     total_norm : float, the global norm **before** clipping (worth logging: it is how one sees
         gradients explode)
     """
-    max_norm = _positive("max_norm", max_norm, "a threshold such as 1.0 or 5.0.")
+    max_norm = _positive("clip_grad_norm", "max_norm", max_norm, "a threshold such as 1.0 or 5.0")
     total = _global_norm(grads)
     # Like torch: always multiply by the clamped coefficient (1.0 when no clipping is needed).
     coef = min(max_norm / (total + 1e-6), 1.0)
@@ -177,5 +183,5 @@ def clip_grad_value(grads: Mapping[str, np.ndarray], clip: float):
     Unlike :func:`clip_grad_norm` this changes the gradient's direction.  Returns a new dict;
     ``grads`` is not modified.  ``clip`` must be > 0.
     """
-    clip = _positive("clip", clip, "a bound such as 1.0.")
+    clip = _positive("clip_grad_value", "clip", clip, "a bound such as 1.0")
     return {k: np.clip(np.asarray(g, dtype=np.float64), -clip, clip) for k, g in grads.items()}

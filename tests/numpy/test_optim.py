@@ -94,15 +94,15 @@ def test_clip_grad_value_matches_torch():
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda p, g: sgd(p, g, lr=0), r"lr: expected a finite number > 0, got 0"),
-        (lambda p, g: sgd(p, g, lr="fast"), r"lr: expected a number, got 'fast'"),
-        (lambda p, g: clip_grad_norm(g, max_norm=-1), r"max_norm: expected a finite number > 0"),
-        (lambda p, g: clip_grad_norm(g, max_norm=float("inf")), r"max_norm: expected a finite number > 0"),
-        (lambda p, g: clip_grad_value(g, clip=0), r"clip: expected a finite number > 0"),
-        (lambda p, g: Adam(p, lr=-1e-3), r"lr: expected a finite number > 0"),
-        (lambda p, g: Adam(p, betas=(0.9, 1.0)), r"betas: expected betas\[1\] in \[0, 1\), got 1.0"),
-        (lambda p, g: Adam(p, betas=0.9), r"betas: expected a pair"),
-        (lambda p, g: Adam(p, eps=-1), r"eps: expected a finite number >= 0"),
+        (lambda p, g: sgd(p, g, lr=0), r"sgd: argument 'lr' must be a finite number > 0, got 0"),
+        (lambda p, g: sgd(p, g, lr="fast"), r"sgd: argument 'lr' must be a finite number > 0, got 'fast'"),
+        (lambda p, g: clip_grad_norm(g, max_norm=-1), r"clip_grad_norm: argument 'max_norm' must be a finite number > 0, got -1"),
+        (lambda p, g: clip_grad_norm(g, max_norm=float("inf")), r"clip_grad_norm: argument 'max_norm' must be a finite number > 0, got inf"),
+        (lambda p, g: clip_grad_value(g, clip=0), r"clip_grad_value: argument 'clip' must be a finite number > 0"),
+        (lambda p, g: Adam(p, lr=-1e-3), r"Adam: argument 'lr' must be a finite number > 0"),
+        (lambda p, g: Adam(p, betas=(0.9, 1.0)), r"Adam: argument 'betas' must have betas\[1\] in \[0, 1\), got 1.0"),
+        (lambda p, g: Adam(p, betas=0.9), r"Adam: argument 'betas' must be a pair"),
+        (lambda p, g: Adam(p, eps=-1), r"Adam: argument 'eps' must be a finite number >= 0"),
     ],
 )
 def test_argument_messages(call, match):
@@ -116,12 +116,12 @@ def test_mismatched_grads_are_explained():
     params = _params(rng)
     grads = _grads(rng)
     grads["dW_hh"] = grads.pop("W_hh")
-    with pytest.raises(ValueError, match=r"grads: .*missing \['W_hh'\], unexpected \['dW_hh'\].*not 'dW_hh'"):
+    with pytest.raises(ValueError, match=r"sgd: argument 'grads' .*missing \['W_hh'\], unexpected \['dW_hh'\].*not 'dW_hh'"):
         sgd(params, grads, lr=0.1)
     grads = _grads(rng)
     grads["b_ih"] = grads["b_ih"][None, :]
-    with pytest.raises(ValueError, match=r"grads\['b_ih'\] to have the shape of params\['b_ih'\], \(8,\), got \(1, 8\)"):
+    with pytest.raises(ValueError, match=r"Adam.step: argument 'grads' entry 'b_ih' must have the shape of params\['b_ih'\], \(8,\), got \(1, 8\)"):
         Adam(params).step(grads)
     params["W_hh"] = params["W_hh"].astype(int)
-    with pytest.raises(ValueError, match=r"params: expected params\['W_hh'\] to be a floating-point NumPy array .* int64"):
+    with pytest.raises(ValueError, match=r"sgd: argument 'params' entry 'W_hh' must be a floating-point NumPy array .* dtype int64"):
         sgd(params, _grads(rng), lr=0.1)
