@@ -1,0 +1,122 @@
+"""Parity helpers for lstmlab.torch, shared by the CPU and CUDA tests (as fixtures).
+
+A parity check builds the torch.nn module and the lstmlab.torch module with the same
+weights (copied through ``load_state_dict``), runs both on the same input and initial
+state, back-propagates the same random upstream gradients through every output, and
+returns the largest absolute difference over outputs, final states and the gradients
+of the input, of each initial state and of every parameter.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import lstmlab.torch as lt  # noqa: E402
+
+
+def _leaf(t: torch.Tensor) -> torch.Tensor:
+    return t.detach().clone().requires_grad_(True)
+
+
+def _run(module, x, hx, cell: bool, seed: int):
+    """Forward + backward of a fixed random projection of every output; returns tensors to compare."""
+    x = _leaf(x)
+    if hx is None:
+        hx_leaves = []
+    elif isinstance(hx, tuple):
+        hx = tuple(_leaf(h) for h in hx)
+        hx_leaves = list(hx)
+    else:
+        hx = _leaf(hx)
+        hx_leaves = [hx]
+    out = module(x, hx)
+    if cell:
+        outs = list(out) if isinstance(out, tuple) else [out]
+    else:
+        seq, state = out
+        outs = [seq] + (list(state) if isinstance(state, tuple) else [state])
+    gen = torch.Generator(device="cpu").manual_seed(seed)
+    upstream = [torch.randn(o.shape, generator=gen, dtype=torch.float64).to(o) for o in outs]
+    loss = sum((o * g).sum() for o, g in zip(outs, upstream))
+    params = list(module.parameters())
+    grads = torch.autograd.grad(loss, [x] + hx_leaves + params)
+    return [o.detach() for o in outs] + list(grads), [n for n, _ in module.named_parameters()]
+
+
+def _max_diff(kind: str, kwargs: dict, x, hx, cell: bool, device, dtype, train: bool) -> float:
+    ref_cls = getattr(torch.nn, kind)
+    ours_cls = getattr(lt, kind)
+    torch.manual_seed(0)
+    ref = ref_cls(**kwargs, device=device, dtype=dtype)
+    ours = ours_cls(**kwargs, device=device, dtype=dtype)
+    ours.load_state_dict(ref.state_dict())
+    ref.train(train)
+    ours.train(train)
+    x = x.to(device=device, dtype=dtype)
+    if hx is not None:
+        hx = tuple(h.to(device=device, dtype=dtype) for h in hx) if isinstance(hx, tuple) else hx.to(device=device, dtype=dtype)
+    a, names_a = _run(ref, x, hx, cell, seed=1)
+    b, names_b = _run(ours, x, hx, cell, seed=1)
+    assert names_a == names_b, "parameters registered in a different order than torch.nn"
+    assert len(a) == len(b)
+    for u, v in zip(a, b):
+        assert u.shape == v.shape and u.dtype == v.dtype and u.device == v.device
+    return max(float((u - v).abs().max()) if u.numel() else 0.0 for u, v in zip(a, b))
+
+
+def make_inputs(kind: str, *, T=4, N=3, D=5, H=4, num_layers=1, bidirectional=False,
+                batch_first=False, with_hx=True, batched=True, cell=False, seed=0):
+    """Random float64 input (and initial state, or None) in the layout the module expects."""
+    gen = torch.Generator().manual_seed(seed)
+    k = 2 if bidirectional else 1
+    if cell:
+        x = torch.randn((N, D) if batched else (D,), generator=gen, dtype=torch.float64)
+        state_shape = (N, H) if batched else (H,)
+    else:
+        shape = (N, T, D) if batch_first else (T, N, D)
+        x = torch.randn(shape if batched else (T, D), generator=gen, dtype=torch.float64)
+        state_shape = (num_layers * k, N, H) if batched else (num_layers * k, H)
+    if not with_hx:
+        return x, None
+    h = torch.randn(state_shape, generator=gen, dtype=torch.float64)
+    if kind.startswith("LSTM"):
+        return x, (h, torch.randn(state_shape, generator=gen, dtype=torch.float64))
+    return x, h
+
+
+@pytest.fixture
+def module_parity():
+    """``module_parity(kind, device=..., dtype=..., train=False, **layout) -> max abs diff``."""
+
+    def check(kind, *, device="cpu", dtype=torch.float64, train=False, bias=True, dropout=0.0,
+              nonlinearity=None, **layout):
+        layout.setdefault("D", 5)
+        layout.setdefault("H", 4)
+        x, hx = make_inputs(kind, **layout)
+        kwargs = dict(input_size=layout["D"], hidden_size=layout["H"],
+                      num_layers=layout.get("num_layers", 1), bias=bias,
+                      batch_first=layout.get("batch_first", False), dropout=dropout,
+                      bidirectional=layout.get("bidirectional", False))
+        if nonlinearity is not None:
+            kwargs["nonlinearity"] = nonlinearity
+        return _max_diff(kind, kwargs, x, hx, False, device, dtype, train)
+
+    return check
+
+
+@pytest.fixture
+def cell_parity():
+    """``cell_parity(kind, device=..., dtype=..., bias=..., batched=..., with_hx=...) -> max abs diff``."""
+
+    def check(kind, *, device="cpu", dtype=torch.float64, bias=True, nonlinearity=None, **layout):
+        layout.setdefault("D", 5)
+        layout.setdefault("H", 4)
+        x, hx = make_inputs(kind, cell=True, **layout)
+        kwargs = dict(input_size=layout["D"], hidden_size=layout["H"], bias=bias)
+        if nonlinearity is not None:
+            kwargs["nonlinearity"] = nonlinearity
+        return _max_diff(kind, kwargs, x, hx, True, device, dtype, False)
+
+    return check
