@@ -52,35 +52,40 @@ def check_adding_predictions(predict, target_mse: float, T: int, seed: int = 123
 
 
 def check_clipping_rescue(losses_plain, losses_clipped, target: float) -> None:
-    """Check that a run without clipping diverges and the same run with clipping learns.
+    """Check that clipping rescues a run that fails without it.
 
-    ``losses_*``: the training loss at every step (sequences of floats, nan/inf allowed).
-    The plain run must blow up (a non-finite loss, or a final loss above its first);
-    the clipped one must stay finite and end (mean of its last tenth) below ``target``.
+    ``losses_*``: the training loss at every step of the same run without and with
+    clipping (sequences of floats; nan/inf allowed).  The plain run must fail (a non-finite
+    loss, or a final loss -- mean of its last tenth -- of at least ``target``); the clipped
+    run must stay finite and end below ``target``.
     """
     check = Check("check_clipping_rescue")
     case = Case("your two training runs", {})
     runs = {}
     for name, losses in (("losses_plain", losses_plain), ("losses_clipped", losses_clipped)):
+        values = None
         try:
             values = [float(v) for v in losses]
         except (TypeError, ValueError):
+            pass
+        if values is None:
             check.fail(f"{name} must be a sequence of numbers (one loss per step), got {type(losses).__name__}.",
                        case=case)
         if len(values) < 10:
             check.fail(f"{name} has {len(values)} losses; record one per training step (at least 10).", case=case)
         runs[name] = values
+
+    def final(values):
+        tail = values[-max(1, len(values) // 10):]
+        return sum(tail) / len(tail)
+
     plain, clipped = runs["losses_plain"], runs["losses_clipped"]
-    tail = clipped[-max(1, len(clipped) // 10):]
-    final = sum(tail) / len(tail)
-    if not all(math.isfinite(v) for v in clipped) or not final < target:
-        check.fail(f"with clipping the final loss is {final:.4g}; it should stay finite and end below {target:g}.",
-                   case=case, hint="clip the gradients after every backward pass and before the update "
+    if not all(math.isfinite(v) for v in clipped) or not final(clipped) < target:
+        check.fail(f"with clipping the final loss is {final(clipped):.4g}; it should stay finite and end below {target:g}.",
+                   case=case, hint="clip the gradient after computing it and before the update "
                    "(grads, norm = clip_grad_norm(grads, max_norm)); try a smaller max_norm.")
-    plain_tail = plain[-max(1, len(plain) // 10):]
-    diverged = not all(math.isfinite(v) for v in plain) or sum(plain_tail) / len(plain_tail) > max(plain[0], final * 2)
-    if not diverged:
-        check.fail("the run without clipping did not blow up, so it shows nothing about clipping.",
-                   case=case, hint="use the exploding setting of the notebook (large spectral radius and learning rate) "
-                   "for both runs; only clipping should differ.")
+    if all(math.isfinite(v) for v in plain) and final(plain) < target:
+        check.fail(f"the run without clipping also ends below {target:g} ({final(plain):.4g}), so it shows "
+                   "nothing about clipping.", case=case,
+                   hint="use the exploding setting of the notebook for both runs; only clipping should differ.")
     check.finish()
