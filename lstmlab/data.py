@@ -8,11 +8,15 @@ advanced, so successive calls give fresh batches.  Each returns a :class:`Batch`
 task                inputs ``x``               targets ``y``          what a memoryless model gets
 ==================  =========================  =====================  ===========================
 adding (two-mark)   ``(T, N, 2)`` float64      ``(N, 1)`` float64     MSE ``ADDING_BASELINE_MSE``
-adding (Hochreiter) ``(T', N, 2)`` + lengths   ``(N, 1)`` float64     MSE ~``1/24``
+adding (Hochreiter) ``(T', N, 2)`` + lengths   ``(N, 1)`` float64     MSE ~0.039 (T=100) [#]_
 copy                ``(T+20, N, 10)`` one-hot  ``(T+20, N)`` int64    :func:`copy_baseline_cross_entropy`
 temporal order      ``(T, N, 8)`` one-hot      ``(N,)`` int64         accuracy 1/4
 agreement           ``(gap+2, N)`` int64 ids   ``(N,)`` int64         accuracy 1/2
 ==================  =========================  =====================  ===========================
+
+.. [#] Predicting 0.5: ``Var(X1 + X2) / 16`` = 1/24 ~ 0.042 for two U[-1, 1] values, a little
+   less because a marked first step carries 0 (one sequence in ten at T >= 20); measured
+   0.0393 on 100,000 sequences at T = 100.
 
 References: Hochreiter & Schmidhuber (1997), *Long short-term memory* (adding problem,
 experiment 4; temporal order, experiment 6a); Le, Jaitly & Hinton (2015) and Arjovsky, Shah &
