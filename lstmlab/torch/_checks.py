@@ -33,7 +33,7 @@ def check_tensor(owner: str, name: str, value) -> None:
                 "pass a (T, N, D) tensor."
             )
         raise TypeError(
-            f"{owner}: {name} must be a torch.Tensor, got {type(value).__name__}. "
+            f"{owner}: argument '{name}' must be a torch.Tensor, got {type(value).__name__}. "
             f"Hint: wrap it with torch.as_tensor({name}, dtype=torch.float32)."
         )
 
@@ -42,13 +42,13 @@ def check_dtype_device(owner: str, name: str, value: torch.Tensor, weight: torch
     """Raise RNNInputError when ``value`` and the module's weights disagree on dtype or device."""
     if value.dtype != weight.dtype and not torch.is_autocast_enabled(value.device.type):
         raise RNNInputError(
-            f"{owner}: {name} has dtype {value.dtype} but the module's weights are "
+            f"{owner}: argument '{name}' has dtype {value.dtype} but the module's weights are "
             f"{weight.dtype}. Hint: convert the input with {name}.to({weight.dtype}) "
             f"or the module with module.to({value.dtype})."
         )
     if value.device != weight.device:
         raise RNNInputError(
-            f"{owner}: {name} is on device {value.device} but the module's weights are on "
+            f"{owner}: argument '{name}' is on device {value.device} but the module's weights are on "
             f"{weight.device}. Hint: move both to one device, e.g. module.to({str(value.device)!r})."
         )
 
@@ -58,7 +58,7 @@ def check_rank(owner: str, name: str, value: torch.Tensor, ranks: dict[int, str]
     if value.dim() not in ranks:
         allowed = " or ".join(f"{r}-D {s}" for r, s in ranks.items())
         raise RNNInputError(
-            f"{owner}: expected {name} to be {allowed}, got a {value.dim()}-D tensor of "
+            f"{owner}: argument '{name}' must be {allowed}, got a {value.dim()}-D tensor of "
             f"shape {fmt_shape(value.shape)}. Hint: {hint}"
         )
 
@@ -67,7 +67,7 @@ def check_shape(owner: str, name: str, value: torch.Tensor, symbolic: str, expec
     """Raise RNNInputError unless ``value.shape == expected``; ``symbolic`` names the dims."""
     if tuple(value.shape) != tuple(expected):
         raise RNNInputError(
-            f"{owner}: expected {name} of shape {symbolic} = {fmt_shape(expected)}, "
+            f"{owner}: argument '{name}' should have shape {symbolic} = {fmt_shape(expected)}, "
             f"got {fmt_shape(value.shape)}. Hint: {hint}"
         )
 
@@ -77,8 +77,8 @@ def check_features(owner: str, name: str, value: torch.Tensor, symbolic: str, in
     if value.shape[-1] != input_size:
         expected = tuple(value.shape[:-1]) + (input_size,)
         raise RNNInputError(
-            f"{owner}: expected {name} of shape {symbolic} with D = input_size = {input_size}, "
-            f"i.e. {fmt_shape(expected)}, got {fmt_shape(value.shape)} "
+            f"{owner}: argument '{name}' should have shape {symbolic} = {fmt_shape(expected)} "
+            f"(D = input_size = {input_size}), got {fmt_shape(value.shape)} "
             f"(D = {value.shape[-1]}). Hint: the module was built with input_size="
             f"{input_size}; build it with input_size={value.shape[-1]} or fix the "
             "input's last dimension."

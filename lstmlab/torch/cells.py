@@ -182,7 +182,7 @@ def _check_pair(owner: str, hx, symbolic: str) -> None:
     """An LSTM state must be a pair of tensors ``(h, c)``."""
     if not isinstance(hx, (tuple, list)) or len(hx) != 2:
         raise _checks.RNNInputError(
-            f"{owner}: expected hx to be a pair {symbolic} of tensors, got {type(hx).__name__}"
+            f"{owner}: argument 'hx' must be a pair {symbolic} of tensors, got {type(hx).__name__}"
             + (f" of length {len(hx)}" if isinstance(hx, (tuple, list)) else "")
             + ". Hint: pass hx=(h_0, c_0), or None for zeros."
         )

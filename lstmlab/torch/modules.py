@@ -155,8 +155,8 @@ class _RNNBase(nn.Module):
                 h0 = c0 = x.new_zeros(lk, n, self.hidden_size)
             else:
                 _check_pair(name, hx, "(h_0, c_0)")
-                h0 = self._prepare_state("hx[0] (h_0)", hx[0], n, batched, lk)
-                c0 = self._prepare_state("hx[1] (c_0)", hx[1], n, batched, lk)
+                h0 = self._prepare_state("hx[0]", hx[0], n, batched, lk)
+                c0 = self._prepare_state("hx[1]", hx[1], n, batched, lk)
         else:
             h0 = x.new_zeros(lk, n, self.hidden_size) if hx is None else self._prepare_state("hx", hx, n, batched, lk)
             c0 = None
@@ -175,12 +175,14 @@ class _RNNBase(nn.Module):
         name = type(self).__name__
         _checks.check_tensor(name, label, state)
         hsz = self.hidden_size
-        hint = (f"the first dimension is num_layers * num_directions = {self.num_layers} * "
-                f"{lk // self.num_layers}; hx is never batch-first, even with batch_first=True.")
+        hint = (f"the state holds one (N, H) slice per layer and direction: L*K = num_layers * "
+                f"num_directions = {self.num_layers} * {lk // self.num_layers} = {lk}, N = the "
+                f"input's batch size ({n}), H = hidden_size ({hsz}); it is never batch-first.")
         if batched:
             _checks.check_shape(name, label, state, "(L*K, N, H)", (lk, n, hsz), hint)
         else:
-            _checks.check_shape(name, label, state, "(L*K, H) for unbatched input", (lk, hsz), hint)
+            _checks.check_shape(name, label, state, "(L*K, H)", (lk, hsz),
+                                "the input is unbatched (T, D), so the state is unbatched too; " + hint)
             state = state.unsqueeze(1)
         _checks.check_dtype_device(name, label, state, self.weight_ih_l0)
         return state
