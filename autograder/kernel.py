@@ -16,9 +16,14 @@ import sys
 import tempfile
 from pathlib import Path
 
+import zmq
 from jupyter_client.manager import AsyncKernelManager
 
 from .sandbox import Limits, is_root, prepare_scratch, sandbox_uid, wrap_command
+
+
+#: Largest message accepted from a kernel.
+MAX_MESSAGE_BYTES = 16 * 1024**2
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -38,6 +43,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.transport = "ipc"
         self.ip = str(self.scratch / "s")
         self.connection_file = str(self.scratch / "kernel.json")
+        # A single message larger than this cuts the link (the cell then times out) instead of
+        # making the grader decode gigabytes: our sockets refuse it (ZeroMQ MAXMSGSIZE).
+        self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
 
     def format_kernel_cmd(self, extra_arguments=None):
         # Called after the connection file is written: let the sandbox's uid read it.
