@@ -96,8 +96,16 @@ def sync_source(source_dir: Path, course_root: Path, assignment: str) -> Path:
     dest = Path(course_root) / "source" / assignment
     if dest.resolve() != src.resolve():
         shutil.rmtree(dest, ignore_errors=True)
-        shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        shutil.copytree(src, dest, ignore=_ignore_sources)
     return dest
+
+
+def _ignore_sources(folder, names):
+    """Never copy checkpoints, caches, or the jupytext twin (``x.py`` / ``x.md`` of ``x.ipynb``):
+    nbgrader would release the twin, solutions and hidden tests included, as a data file."""
+    stems = {n[:-6] for n in names if n.endswith(".ipynb")}
+    return {n for n in names if n in (".ipynb_checkpoints", "__pycache__")
+            or (Path(n).suffix in (".py", ".md") and Path(n).stem in stems)}
 
 
 def run_app(app) -> str:

@@ -20,6 +20,8 @@ What happened is recorded in :data:`NOTES` for the pipeline to report.
 from __future__ import annotations
 
 import math
+import os
+import shutil
 from time import monotonic
 
 from jupyter_core.utils import run_sync
@@ -30,7 +32,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Float, Integer, Unicode
 
 from .kernel import SandboxedKernelManager
-from .sandbox import Limits
+from .sandbox import Limits, is_root, sandbox_uid
 
 #: notebook id -> list of ``{"kind": ..., "message": ...}`` recorded while executing.
 #: Kinds: ``timeout`` (cell or notebook limit), ``died`` (kernel died), ``output`` (truncated).
@@ -110,6 +112,7 @@ class SandboxedExecute(Execute):
         self._output_truncated = False
         self.interrupt_on_timeout = False  # we stop the notebook instead (see module doc)
         km = SandboxedKernelManager(limits=self.limits(), slot=self.slot)
+        self._copy_data_files((resources or {}).get("metadata", {}).get("path"), km)
         # Same as ExecutePreprocessor.preprocess, but cell by cell with our stop rules.
         NotebookClient.__init__(self, nb, km)
         self.reset_execution_trackers()
@@ -152,6 +155,20 @@ class SandboxedExecute(Execute):
                     cell.outputs.append(_error_output(stopped))
         self.set_widgets_metadata()
         return self.nb, self.resources
+
+    @staticmethod
+    def _copy_data_files(folder, km) -> None:
+        """Give the kernel the assignment's data files (never notebooks: those hold the tests)."""
+        if not folder or not os.path.isdir(folder):
+            return
+        for name in os.listdir(folder):
+            src = os.path.join(folder, name)
+            if name.endswith(".ipynb") or not os.path.isfile(src) or os.path.getsize(src) > 50 * 1024**2:
+                continue
+            dest = km.scratch / name
+            shutil.copy(src, dest)
+            if is_root():
+                os.chown(dest, sandbox_uid(km.slot), sandbox_uid(km.slot))
 
     def _kill(self) -> None:
         try:

@@ -80,10 +80,15 @@ def merge(result: dict, sub: collect.Submission, structure: dict, opts: Options,
     with Gradebook(db_url) as gb:
         gb.update_or_create_student(sid)
         submission = gb.update_or_create_submission(a, sid)
+        manual = 0.0
         for nb in submission.notebooks:
             for g in nb.grades:
-                g.auto_score = cells.get(nb.name, {}).get(g.name, {}).get("score", 0.0)
-                g.needs_manual_grade = False
+                cell = cells.get(nb.name, {}).get(g.name, {"score": 0.0})
+                g.auto_score = cell["score"]
+                # Written answers (no autograder score) wait for a grader in formgrader.
+                g.needs_manual_grade = cell.get("manual", False) or cell["score"] is None
+                if g.needs_manual_grade:
+                    manual += float(g.max_score)
         gb.db.commit()
 
     fb_out = opts.out / "feedback" / sid
@@ -98,13 +103,15 @@ def merge(result: dict, sub: collect.Submission, structure: dict, opts: Options,
             if kind == "feedback":
                 shutil.copy(path, fb_out / Path(path).name)
     lines = sub.problems + result.get("notes", [])
+    if manual and result.get("status") == "graded":
+        lines = lines + [f"{manual:g} points await manual grading (nbgrader formgrader)"]
     for name in structure:
         if name not in result.get("feedback", {}):
             mine = [p for p in sub.problems if p.startswith(f"{name}.ipynb")] or lines
             page = worker.simple_page(f"{a} / {name}.ipynb: 0 points ({sid})", mine or ["not graded"])
             (fb_out / f"{name}.html").write_text(page, encoding="utf-8")
 
-    per_cell = {f"{nb}/{cid}": cells.get(nb, {}).get(cid, {}).get("score", 0.0)
+    per_cell = {f"{nb}/{cid}": cells.get(nb, {}).get(cid, {}).get("score") or 0.0
                 for nb, ids in structure.items() for cid in ids}
     max_score = sum(sum(ids.values()) for ids in structure.values())
     return {

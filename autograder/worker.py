@@ -85,7 +85,9 @@ def _scores(db_url: str, assignment: str, student_id: str) -> dict:
     with Gradebook(db_url) as gb:
         sub = gb.find_submission(assignment, student_id)
         for nb in sub.notebooks:
-            cells = {g.name: {"score": float(g.score or 0.0), "max": float(g.max_score)} for g in nb.grades}
+            cells = {g.name: {"score": None if g.auto_score is None else float(g.auto_score),
+                              "max": float(g.max_score), "manual": bool(g.needs_manual_grade)}
+                     for g in nb.grades}
             out[nb.name] = cells
     return out
 
