@@ -33,10 +33,10 @@ COMMON = dict(hidden_size=128, batch_size=128, lr=1e-3, clip="norm", max_norm=1.
 SUITES = {
     "adding": dict(file="adding_sweep.json", task="adding", Ts=[50, 100, 200], steps=5000,
                    success="test MSE < 0.01"),
-    "copy": dict(file="copy_sweep.json", task="copy", Ts=[10, 20, 50], steps=3000,
+    "copy": dict(file="copy_sweep.json", task="copy", Ts=[10, 20, 50], steps=8000,
                  success="recall accuracy >= 0.99"),
     "temporal_order": dict(file="temporal_order_sweep.json", task="temporal_order",
-                           Ts=[50, 100], steps=2000, success="test accuracy >= 0.95"),
+                           Ts=[50, 100], steps=5000, success="test accuracy >= 0.95"),
 }
 CELLS = ["rnn", "lstm", "gru"]
 WINDOW = 100  # per-step curves are stored as means (loss) and medians (norm) over windows
