@@ -94,7 +94,7 @@ def metadata(args, suite: str) -> dict:
     import torch
 
     meta = {
-        "suite": suite, "success": SUITES[suite]["success"], "common": COMMON,
+        "suite": suite, "task": SUITES[suite]["task"], "success": SUITES[suite]["success"], "common": COMMON,
         "steps": SUITES[suite]["steps"], "Ts": SUITES[suite]["Ts"], "cells": CELLS,
         "seeds": args.seeds, "impl": args.impl, "device": args.device, "quick": args.quick,
         "command": " ".join([Path(sys.executable).name] + sys.argv),
@@ -111,7 +111,7 @@ def metadata(args, suite: str) -> dict:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--suite", choices=[*SUITES, "all"], default="all")
+    parser.add_argument("--suite", choices=[*SUITES, "all"], nargs="+", default=["all"])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--impl", choices=["torch.nn", "lstmlab"], default="torch.nn")
     parser.add_argument("--device", default="cpu")
@@ -122,7 +122,7 @@ def main(argv=None) -> None:
     parser.add_argument("--quick", action="store_true", help="tiny smoke-test settings")
     args = parser.parse_args(argv)
 
-    suites = list(SUITES) if args.suite == "all" else [args.suite]
+    suites = list(SUITES) if "all" in args.suite else list(dict.fromkeys(args.suite))
     jobs, owner = [], []
     for suite in suites:
         for job in jobs_for(suite, args.seeds, args.impl, args.device, args.quick):
