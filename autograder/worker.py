@@ -19,7 +19,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import course
+from . import collect, course
 from .execute import NOTES
 
 #: Worker slot of this process (selects the sandbox uid); set by :func:`init_worker`.
@@ -111,7 +111,10 @@ def grade(task: Task) -> dict:
     sub_dir = root / "submitted" / task.student_id / task.assignment
     sub_dir.mkdir(parents=True)
     for name, path in task.notebooks.items():
-        shutil.copy(path, sub_dir / f"{name}.ipynb")
+        nb = nbformat.read(path, as_version=4)
+        released = nbformat.read(template / "release" / task.assignment / f"{name}.ipynb", as_version=4)
+        collect.restore_deleted_cells(nb, released)
+        nbformat.write(nb, sub_dir / f"{name}.ipynb")
 
     result = {
         "student_id": task.student_id, "status": "graded", "notes": [], "flags": [],

@@ -151,3 +151,12 @@ def test_cli_rejects_negative_jobs(tmp_path, capsys):
                    "--course", str(tmp_path / "c")])
     assert rc == 2
     assert "--jobs: expected a number of worker processes >= 1" in capsys.readouterr().err
+
+
+def test_restore_deleted_cells_in_place(release_dir):
+    released = nbformat.read(release_dir / "fixture.ipynb", as_version=4)
+    nb = nbformat.read(SOURCE_NB, as_version=4)
+    order = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells]
+    nb.cells = [c for c in nb.cells if c.metadata["nbgrader"]["grade_id"] not in ("test_add", "test_hidden")]
+    assert collect.restore_deleted_cells(nb, released) == ["test_add", "test_hidden"]
+    assert [c.metadata["nbgrader"]["grade_id"] for c in nb.cells] == order
