@@ -34,6 +34,19 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
+## Autograder demonstration: release the assignments, make example submissions (correct,
+## partial, broken, not a notebook, empty) and grade one assignment into grading-out/demo.
+GRADE_ASSIGNMENT ?= rnn
+grade: $(STAMP)
+	$(BIN)/python -m autograder release
+	rm -rf grading-out/demo && mkdir -p grading-out/demo
+	$(BIN)/python -m autograder.examples autograder/release/$(GRADE_ASSIGNMENT) notebooks/$(GRADE_ASSIGNMENT) \
+		grading-out/demo/submissions alice=correct bob=partial carol=broken
+	mkdir -p grading-out/demo/submissions/dave grading-out/demo/submissions/erin
+	echo 'not a notebook' > grading-out/demo/submissions/dave/$(GRADE_ASSIGNMENT).ipynb
+	$(BIN)/python -m autograder grade $(GRADE_ASSIGNMENT) grading-out/demo/submissions --out grading-out/demo --force
+	@echo "open grading-out/demo/report.html; grades in grading-out/demo/grades.csv"
+
 bench: $(STAMP)
 	@for f in bench/*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
 

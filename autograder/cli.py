@@ -56,8 +56,7 @@ def release(args) -> int:
     cfg = course.load_config(args.course, args.db)
     names = args.assignments or course.list_assignments(args.source)
     for a in names:
-        course.sync_source(args.source, args.course, a)
-        course.generate_assignment(cfg, a)
+        course.ensure_generated(cfg, args.source, a)
         src = Path(args.course) / "release" / a
         if args.out is not None and Path(args.out).resolve() / a != src.resolve():
             dest = Path(args.out) / a

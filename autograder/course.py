@@ -144,3 +144,47 @@ def generate_assignment(cfg: Config, assignment: str) -> str:
 def released_notebooks(course_root: Path, assignment: str) -> list[str]:
     """Notebook names (without ``.ipynb``) of the released ``assignment``."""
     return sorted(p.stem for p in (Path(course_root) / "release" / assignment).glob("*.ipynb"))
+
+
+def source_digest(source_dir: Path, assignment: str) -> str:
+    """SHA-256 of the instructor files of ``assignment`` that nbgrader reads."""
+    import hashlib
+
+    src = Path(source_dir) / assignment
+    h = hashlib.sha256()
+    for f in sorted(p for p in src.rglob("*") if p.is_file()):
+        if _ignore_sources(str(f.parent), [f.name]):
+            continue
+        h.update(str(f.relative_to(src)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _has_assignment(db_url: str, assignment: str) -> bool:
+    from nbgrader.api import Gradebook, MissingEntry
+
+    try:
+        with Gradebook(db_url) as gb:
+            gb.find_assignment(assignment)
+        return True
+    except MissingEntry:
+        return False
+
+
+def ensure_generated(cfg: Config, source_dir: Path, assignment: str) -> bool:
+    """Run ``generate_assignment`` unless this course already did for the same sources.
+
+    The digest of the sources is kept in ``COURSE/work/<assignment>.source-digest``;
+    returns whether nbgrader ran.
+    """
+    root = Path(cfg.CourseDirectory.root)
+    stamp = root / "work" / f"{assignment}.source-digest"
+    digest = source_digest(source_dir, assignment)
+    if (stamp.exists() and stamp.read_text() == digest and (root / "release" / assignment).is_dir()
+            and _has_assignment(cfg.CourseDirectory.db_url, assignment)):
+        return False
+    sync_source(source_dir, root, assignment)
+    generate_assignment(cfg, assignment)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest)
+    return True

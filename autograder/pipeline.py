@@ -56,11 +56,11 @@ def template_structure(db_url: str, assignment: str) -> dict:
         return {nb.name: {c.name: float(c.max_score) for c in nb.grade_cells} for nb in a.notebooks}
 
 
-def build_template(opts: Options, scratch: Path) -> Path:
-    """A scratch course whose SQLite gradebook holds only the assignment's cells."""
-    root = scratch / "template"
-    course.sync_source(opts.source, root, opts.assignment)
-    course.generate_assignment(course.load_config(root), opts.assignment)
+def build_template(opts: Options) -> Path:
+    """A course (``COURSE/work/template/<assignment>``) whose SQLite gradebook holds only the
+    assignment's cells; rebuilt only when the sources change."""
+    root = Path(opts.course_root) / "work" / "template" / opts.assignment
+    course.ensure_generated(course.load_config(root), opts.source, opts.assignment)
     return root
 
 
@@ -152,12 +152,11 @@ def run(opts: Options) -> dict:
 
     cfg = course.load_config(opts.course_root, opts.db_url)
     db_url = cfg.CourseDirectory.db_url
-    course.sync_source(opts.source, opts.course_root, opts.assignment)
-    course.generate_assignment(cfg, opts.assignment)
+    course.ensure_generated(cfg, opts.source, opts.assignment)
 
     scratch = Path(tempfile.mkdtemp(prefix="autograder-"))
     try:
-        template = build_template(opts, scratch)
+        template = build_template(opts)
         structure = template_structure(course.sqlite_url(template / "gradebook.db"), opts.assignment)
         subs, stray = collect.read_submissions(
             opts.submissions, Path(opts.course_root) / "release" / opts.assignment, scratch / "zip")

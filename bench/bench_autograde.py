@@ -1,0 +1,87 @@
+"""Plain serial `nbgrader autograde` against `python -m autograder grade --jobs 2`.
+
+Releases an assignment into a scratch course, makes N example submissions (correct,
+partial, broken in turn), then times, side by side in one run:
+
+* ``nbgrader autograde ASSIGNMENT`` over all N students, one after the other, with
+  nbgrader's stock ``Execute`` (no sandbox, no feedback) -- the usual way;
+* ``python -m autograder grade ASSIGNMENT --jobs 2`` (sandboxed kernels, feedback HTML,
+  report) on the same submissions, in a fresh course folder.
+
+Prints both times, seconds per student, and the ratio (target: >= 1.7x on 2 cores).
+Usage: ``python bench/bench_autograde.py [--students 20] [--assignment fixture|rnn|...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from autograder import course, examples  # noqa: E402
+
+FIXTURES = REPO / "tests" / "autograder" / "fixtures" / "source"
+
+
+def run(cmd, cwd=REPO):
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    t0 = time.perf_counter()
+    proc = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"failed: {' '.join(map(str, cmd))}\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
+    return elapsed
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--students", type=int, default=20)
+    ap.add_argument("--assignment", default="rnn")
+    ap.add_argument("--jobs", type=int, default=2)
+    args = ap.parse_args()
+    source = course.DEFAULT_SOURCE
+    if not (source / args.assignment).is_dir():
+        source = FIXTURES
+        args.assignment = "fixture"
+    tmp = Path(tempfile.mkdtemp(prefix="bench-autograde-"))
+    try:
+        plain, ours = tmp / "plain", tmp / "ours"
+        for root in (plain, ours):
+            run([sys.executable, "-m", "autograder", "release", args.assignment, "--source", source, "--course", root])
+        release = plain / "release" / args.assignment
+        kinds = examples.KINDS
+        students = {f"s{i:03d}": kinds[i % len(kinds)] for i in range(args.students)}
+        subs = examples.make_submissions(release, source / args.assignment, tmp / "subs", students)
+        # nbgrader's layout for the plain run: submitted/<student>/<assignment>/<notebook>.ipynb
+        for sid in students:
+            shutil.copytree(subs / sid, plain / "submitted" / sid / args.assignment)
+        # Plain nbgrader: stock Execute, its own config (no sandbox), all students in one process.
+        (plain / "nbgrader_config.py").write_text(
+            "c = get_config()\n"
+            "c.CourseDirectory.course_id = 'lstmlab'\n"
+            f"c.CourseDirectory.root = {str(plain)!r}\n"
+            f"c.CourseDirectory.db_url = 'sqlite:///{plain}/gradebook.db'\n"
+        )
+        t_plain = run([Path(sys.executable).parent / "nbgrader", "autograde", args.assignment], cwd=plain)
+        t_ours = run([sys.executable, "-m", "autograder", "grade", args.assignment, subs, "--source", source,
+                      "--course", ours, "--out", tmp / "out", "--jobs", args.jobs, "--no-progress"])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    n = args.students
+    print(f"assignment {args.assignment}, {n} submissions, {os.cpu_count()} CPUs")
+    print(f"plain nbgrader autograde (serial, no sandbox): {t_plain:7.1f} s  ({t_plain / n:.2f} s/student)")
+    print(f"python -m autograder grade --jobs {args.jobs} (sandbox, feedback, report): "
+          f"{t_ours:7.1f} s  ({t_ours / n:.2f} s/student)")
+    print(f"ratio plain / ours: {t_plain / t_ours:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
