@@ -49,13 +49,18 @@ def _fmt(value: float) -> str:
     return f"{value:.6g}"
 
 
+def _size(d, sizes) -> int:
+    """A dimension: an int, a letter ("H") or a multiple of one ("4H")."""
+    if isinstance(d, int):
+        return d
+    return (int(d[:-1]) if len(d) > 1 else 1) * sizes[d[-1]]
+
+
 def _shape_text(dims, sizes) -> str:
-    concrete = []
-    for d in dims:
-        factor = int(d[:-1]) if len(d) > 1 else 1
-        concrete.append(str(factor * sizes[d[-1]]))
     tail = ",)" if len(dims) == 1 else ")"
-    return f"({', '.join(dims)}{tail} = ({', '.join(concrete)}{tail}"
+    symbolic = ", ".join(str(d) for d in dims)
+    concrete = ", ".join(str(_size(d, sizes)) for d in dims)
+    return f"({symbolic}{tail} = ({concrete}{tail}"
 
 
 class Check:
@@ -154,7 +159,7 @@ class Check:
                       hint="keep float64 throughout: don't pass dtype=np.float32 or int when creating arrays "
                       "(np.zeros(shape) is already float64).", case=case)
         got = _safe.shape_of(value)
-        want = tuple(int(d[:-1] or 1) * case.sizes[d[-1]] if len(d) > 1 else case.sizes[d] for d in dims)
+        want = tuple(_size(d, case.sizes) for d in dims)
         if got != want:
             hint = None
             if len(got) == len(want) == 3 and got == (want[1], want[0], want[2]):

@@ -38,8 +38,7 @@ def check_adding_predictions(predict, target_mse: float, T: int, seed: int = 123
     if type(pred) is not _safe.NDARRAY and hasattr(pred, "detach"):
         check.fail("predict returned a torch tensor; expected a NumPy array.",
                    hint="end predict with .detach().cpu().numpy().", case=case)
-    case.sizes["one"] = 1
-    check.array("prediction", pred, ("N", "one"), case, "predict")
+    check.array("prediction", pred, ("N", 1), case, "predict")
     p, y = _safe.floats(pred), _safe.floats(batch.y)
     mse = sum((a - b) ** 2 for a, b in zip(p, y)) / len(y)
     if not (math.isfinite(mse) and mse < target_mse):
