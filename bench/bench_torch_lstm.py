@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import time
@@ -125,6 +126,7 @@ def main(argv=None) -> dict:
 
     print(f"LSTM T={args.T} N={args.N} D={args.D} H={args.H} layers={args.layers} {args.dtype}; "
           f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, {cpu_model()}")
+    load_before = os.getloadavg()  # other processes on the machine skew CPU timings: record it
     rows = []
     for dev in devices:
         rows.extend(bench_device(dev, args))
@@ -135,6 +137,7 @@ def main(argv=None) -> dict:
         "torch_version": torch.__version__,
         "cpu_model": cpu_model(),
         "cpu_threads": torch.get_num_threads(),
+        "load_average_1min": {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)},
         "gpu_name": torch.cuda.get_device_name(0) if any(d.type == "cuda" for d in devices) else None,
         "results": rows,
     }
