@@ -76,7 +76,7 @@ def test_clipping_keeps_descent_at_the_foot_of_the_wall():
         (lambda: cliff.wall_position(h0=0.0), r"h0: expected a non-zero initial state"),
         (lambda: cliff.descend(0.5, lr=0.0, n_steps=3), r"lr: expected a finite number > 0"),
         (lambda: cliff.descend(0.5, lr=0.1, n_steps=-1), r"n_steps: expected an int >= 0"),
-        (lambda: cliff.descend(0.5, lr=0.1, n_steps=2, max_norm=-1.0), r"max_norm: expected a finite number > 0"),
+        (lambda: cliff.descend(0.5, lr=0.1, n_steps=2, max_norm=-1.0), r"max_norm.*> 0"),
     ],
 )
 def test_bad_input_names_the_argument(call, match):
