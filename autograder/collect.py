@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 
 MAX_NOTEBOOK_BYTES = 50 * 1024**2
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
 ARCHIVE_EXT = (".zip", ".gz", ".tgz", ".bz2", ".xz", ".tar")
 
 
@@ -94,10 +94,12 @@ def tamper_flags(name: str, nb, released) -> list[str]:
 
 
 def restore_deleted_cells(nb, released) -> list[str]:
-    """Put back, in place, the locked cells of ``released`` that ``nb`` lacks; return their ids.
+    """Put back, in place, the locked and graded cells of ``released`` that ``nb`` lacks.
 
-    nbgrader's own ``add_missing_cells`` fails when several consecutive cells are missing;
-    a restored test cell is then completed (hidden tests) by nbgrader from the gradebook.
+    Returns their grade ids.  nbgrader's own ``add_missing_cells`` fails (KeyError) when the
+    cell before a missing one is not a graded cell, or is missing too; a restored test cell is
+    then completed (hidden tests) by nbgrader from the gradebook, and a restored written
+    answer is the released stub ("no response", 0 points).
     """
     def gid(cell):
         return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
@@ -106,7 +108,8 @@ def restore_deleted_cells(nb, released) -> list[str]:
     restored = []
     for i, cell in enumerate(released.cells):
         g = gid(cell)
-        if g is None or g in present or not cell.metadata["nbgrader"].get("locked"):
+        meta = cell.metadata["nbgrader"]
+        if g is None or g in present or not (meta.get("locked") or meta.get("grade")):
             continue
         # after the nearest earlier released cell that the learner's notebook still has
         pos = 0
@@ -276,7 +279,7 @@ def read_submissions(submissions: Path, release_dir: Path, work: Path | None = N
             continue
         if not STUDENT_ID.match(entry.name):
             problems.append(
-                f"{entry.name!r}: not a valid student id (letters, digits, . _ @ + -) (ignored)"
+                f"{entry.name!r}: not a valid student id (letters, digits, _ . @ + -) (ignored)"
             )
             continue
         result.append(check_student_folder(entry, entry.name, expected, release_dir))

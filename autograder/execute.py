@@ -141,7 +141,7 @@ class SandboxedExecute(Execute):
                     if by_notebook:
                         why = f"the notebook's time limit ({self.notebook_timeout:g} s) was reached"
                     else:
-                        why = f"a cell ran longer than the limit of {self.cell_timeout:g} s"
+                        why = f"a cell ran past its time limit of {self.cell_timeout:g} s"
                     stopped = f"{why} (in cell {index + 1}); the kernel was stopped"
                     self._note("timeout", stopped)
                     cell.outputs.append(_error_output(stopped))

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import zmq
@@ -65,4 +66,34 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
+            if is_root():
+                wait_for_uid_gone(sandbox_uid(self.slot))
             shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def processes_of(uid: int) -> int:
+    """Number of live processes whose real uid is ``uid`` (from /proc)."""
+    n = 0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("Uid:"):
+                        n += int(line.split()[1]) == uid
+                        break
+        except OSError:  # the process ended while we looked
+            continue
+    return n
+
+
+def wait_for_uid_gone(uid: int, timeout: float = 10.0) -> None:
+    """Wait until the processes of a killed sandbox are gone.
+
+    RLIMIT_NPROC counts every process of the uid, and the slot's next kernel reuses it: a
+    fork bomb still being reaped must not starve the next student's kernel of threads.
+    """
+    deadline = time.monotonic() + timeout
+    while processes_of(uid) and time.monotonic() < deadline:
+        time.sleep(0.05)

@@ -184,12 +184,13 @@ def run(opts: Options) -> dict:
         by_id = {s.student_id: s for s in todo}
         bar = tqdm(total=len(tasks), desc=f"grading {opts.assignment}", unit="student",
                    disable=not opts.progress)
-        slots = multiprocessing.get_context("spawn").Manager().Queue() if tasks else None
+        ctx = multiprocessing.get_context("spawn")
+        slots = ctx.Queue()
         for i in range(min(jobs, len(tasks))):
             slots.put(i)
         if tasks:
             with cf.ProcessPoolExecutor(
-                max_workers=min(jobs, len(tasks)), mp_context=multiprocessing.get_context("spawn"),
+                max_workers=min(jobs, len(tasks)), mp_context=ctx,
                 initializer=worker.init_worker, initargs=(slots,),
             ) as pool:
                 futures = {pool.submit(worker.grade, t): sid for sid, t in tasks.items()}

@@ -34,9 +34,13 @@ def batch(fixture_course, tmp_path_factory):
     (subs / "empty").mkdir()
     common = ["--source", FIXTURES, "--course", course, "--no-progress", "--cell-timeout", 30]
     par = autograder("grade", "fixture", subs, "--out", tmp / "par", "--jobs", 2, *common)
-    ser = autograder("grade", "fixture", subs, "--out", tmp / "ser", "--jobs", 1, "--force", *common)
-    again = autograder("grade", "fixture", subs, "--out", tmp / "ser", "--jobs", 1, *common)
-    return {"course": course, "tmp": tmp, "par": par, "ser": ser, "again": again}
+    # The serial run also exercises --db: any SQLAlchemy URL (here another SQLite file).
+    other = "sqlite:///" + str(tmp / "other.db")
+    ser = autograder("grade", "fixture", subs, "--out", tmp / "ser", "--jobs", 1, "--db", other, *common)
+    again = autograder("grade", "fixture", subs, "--out", tmp / "ser", "--jobs", 1, "--db", other, *common)
+    forced = autograder("grade", "fixture", subs, "--out", tmp / "par", "--jobs", 2, "--force", *common)
+    return {"course": course, "tmp": tmp, "par": par, "ser": ser, "again": again, "forced": forced,
+            "other": other}
 
 
 def test_scores(batch):
@@ -58,13 +62,16 @@ def test_summary_and_rerun_skips(batch):
     assert "badjson: fixture.ipynb: not valid JSON" in batch["par"].stdout
     assert "5 unchanged and skipped" in batch["again"].stdout
     assert "0 unchanged and skipped" in batch["ser"].stdout
+    assert "0 unchanged and skipped" in batch["forced"].stdout
 
 
 def test_gradebook_holds_the_scores(batch):
-    grades = read_grades(batch["tmp"] / "ser")
-    with Gradebook("sqlite:///" + str(Path(batch["course"]) / "gradebook.db")) as gb:
-        for sid, row in grades.items():
-            assert gb.find_submission("fixture", sid).score == pytest.approx(float(row["score"]))
+    """Each run's grades are in the gradebook it was given (default SQLite file, or --db)."""
+    for out, url in (("par", "sqlite:///" + str(Path(batch["course"]) / "gradebook.db")), ("ser", batch["other"])):
+        grades = read_grades(batch["tmp"] / out)
+        with Gradebook(url) as gb:
+            for sid, row in grades.items():
+                assert gb.find_submission("fixture", sid).score == pytest.approx(float(row["score"]))
 
 
 def test_feedback_and_report(batch):
