@@ -76,7 +76,7 @@ def _cases(kind: _Kind, seed: int) -> list[Case]:
         ("T = N", dict(T=3, N=3, D=2, H=3), "random", 1.0),
         ("N=1", dict(T=4, N=1, D=3, H=5), "random", 1.0),
         ("T=1", dict(T=1, N=3, D=2, H=4), "random", 1.0),
-        ("large inputs", dict(T=3, N=2, D=3, H=4), "random", 300.0),
+        ("large inputs", dict(T=3, N=2, D=3, H=4), "random", 10000.0),
     ]
     cases = []
     for label, s, how, scale in sizes:

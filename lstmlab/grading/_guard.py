@@ -3,7 +3,7 @@
 :func:`call_learner` runs ``fn(*args)`` and records, without letting anything reach stderr:
 
 * warnings the call raises (``warnings.catch_warnings(record=True)``; numpy floating-point
-  problems are turned into warnings by ``errstate(all="warn")``), reported on stdout;
+  problems other than underflow are turned into warnings by ``errstate``), reported on stdout;
 * every Python function entered whose code lives in a forbidden directory (``lstmlab/numpy``,
   ``lstmlab/torch``: the reference implementations), via ``sys.setprofile``;
 * calls of forbidden C functions by name (``torch``'s fused LSTM kernels).
@@ -70,7 +70,7 @@ def call_learner(fn, args, watch: Watch, forbidden_dirs=REFERENCE_DIRS, forbidde
                     watch.forbidden.append(where)
 
     previous = _getprofile()
-    with warnings.catch_warnings(record=True) as caught, _errstate(all="warn"):
+    with warnings.catch_warnings(record=True) as caught, _errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
         warnings.simplefilter("always")
         _setprofile(profiler)
         try:
