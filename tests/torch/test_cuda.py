@@ -1,8 +1,7 @@
 """lstmlab.torch on a CUDA GPU: parity with torch.nn (cuDNN), no host syncs, a training run.
 
 Skipped without a GPU (marker ``cuda``, see tests/conftest.py).  Tolerances: float64
-1e-10 like on the CPU; float32 1e-5, with TF32 switched off so that cuDNN and cuBLAS
-round as plain float32 does.
+1e-10 like on the CPU; float32 1e-5 against a float64 run, with TF32 switched off.
 """
 
 from __future__ import annotations
@@ -26,6 +25,20 @@ LAYOUTS = [
     dict(num_layers=2, bidirectional=True, batched=False),
 ]
 TOL = {torch.float64: 1e-10, torch.float32: 1e-5}
+# cuDNN's own float32 rounding differs from a plain float32 run by a few 1e-5 on these
+# shapes (seen: up to 7e-5 on an H100), so in float32 each implementation is measured
+# against a float64 run of the same weights and inputs, and the two float32 runs are only
+# asked to agree to this looser bound.
+FLOAT32_AGREEMENT = 2e-4
+
+
+def assert_close(parity, kind, dtype, **kw):
+    if dtype == torch.float64:
+        assert parity(kind, device="cuda", dtype=dtype, **kw) <= TOL[dtype]
+        return
+    d = parity(kind, device="cuda", dtype=dtype, detail=True, **kw)
+    assert d["ours_vs_float64"] <= TOL[dtype], d
+    assert d["ours_vs_ref"] <= FLOAT32_AGREEMENT, d
 
 
 @pytest.fixture
@@ -38,22 +51,22 @@ def no_tf32(monkeypatch):
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("layout", LAYOUTS, ids=lambda d: ",".join(f"{k}={v}" for k, v in d.items()))
 def test_module_matches_torch_nn_on_cuda(module_parity, no_tf32, kind, layout, dtype):
-    assert module_parity(kind, device="cuda", dtype=dtype, **layout) <= TOL[dtype]
+    assert_close(module_parity, kind, dtype, **layout)
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_module_without_bias_and_eval_dropout_on_cuda(module_parity, no_tf32, kind, dtype):
-    assert module_parity(kind, device="cuda", dtype=dtype, bias=False, num_layers=2) <= TOL[dtype]
-    assert module_parity(kind, device="cuda", dtype=dtype, dropout=0.3, num_layers=2,
-                         bidirectional=True, train=False) <= TOL[dtype]
+    assert_close(module_parity, kind, dtype, bias=False, num_layers=2)
+    assert_close(module_parity, kind, dtype, dropout=0.3, num_layers=2, bidirectional=True,
+                 train=False)
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("kind", ["RNNCell", "LSTMCell", "GRUCell"])
 @pytest.mark.parametrize("batched", [True, False])
 def test_cell_matches_torch_nn_on_cuda(cell_parity, no_tf32, kind, batched, dtype):
-    assert cell_parity(kind, device="cuda", dtype=dtype, batched=batched) <= TOL[dtype]
+    assert_close(cell_parity, kind, dtype, batched=batched)
 
 
 @pytest.mark.parametrize("kind", KINDS)
