@@ -25,11 +25,11 @@ LAYOUTS = [
     dict(num_layers=2, bidirectional=True, batched=False),
 ]
 TOL = {torch.float64: 1e-10, torch.float32: 1e-5}
-# cuDNN's own float32 rounding differs from a plain float32 run by a few 1e-5 on these
-# shapes (seen: up to 7e-5 on an H100), so in float32 each implementation is measured
-# against a float64 run of the same weights and inputs, and the two float32 runs are only
-# asked to agree to this looser bound.
-FLOAT32_AGREEMENT = 2e-4
+# In float32, cuDNN's RNN kernels land farther from the float64 result than a plain float32
+# run does (on an H100, TF32 off: cuDNN 1e-5 to 1e-4 away, lstmlab 3e-7 to 9e-7 on these
+# shapes), so each implementation is measured against a float64 run of the same weights
+# and inputs, and the two float32 runs are only asked to agree to this looser bound.
+FLOAT32_AGREEMENT = 5e-4
 
 
 def assert_close(parity, kind, dtype, **kw):
