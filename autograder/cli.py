@@ -57,6 +57,9 @@ def release(args) -> int:
     names = args.assignments or course.list_assignments(args.source)
     for a in names:
         course.ensure_generated(cfg, args.source, a)
+        # Also prepare the workers' template gradebook now, so that `grade` starts at once.
+        pipeline.build_template(pipeline.Options(a, Path("."), Path("."), source=args.source,
+                                                 course_root=args.course))
         src = Path(args.course) / "release" / a
         if args.out is not None and Path(args.out).resolve() / a != src.resolve():
             dest = Path(args.out) / a

@@ -5,8 +5,9 @@ partial, broken in turn), then times, side by side in one run:
 
 * ``nbgrader autograde ASSIGNMENT`` over all N students, one after the other, with
   nbgrader's stock ``Execute`` (no sandbox, no feedback) -- the usual way;
+* ``nbgrader generate_feedback ASSIGNMENT`` after it (the HTML feedback ours also makes);
 * ``python -m autograder grade ASSIGNMENT --jobs 2`` (sandboxed kernels, feedback HTML,
-  report) on the same submissions, in a fresh course folder.
+  report) on the same submissions, in a course folder released the same way.
 
 Prints both times, seconds per student, and the ratio (target: >= 1.7x on 2 cores).
 Usage: ``python bench/bench_autograde.py [--students 20] [--assignment fixture|rnn|...]``.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -31,11 +33,22 @@ from autograder import course, examples  # noqa: E402
 FIXTURES = REPO / "tests" / "autograder" / "fixtures" / "source"
 
 
-def run(cmd, cwd=REPO):
+CPU = {}
+
+
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def run(cmd, cwd=REPO, label=None):
+    """Run ``cmd``; return its wall time, and record its CPU time (children included) under ``label``."""
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    t0 = time.perf_counter()
+    c0, t0 = _children_cpu(), time.perf_counter()
     proc = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - t0
+    if label:
+        CPU[label] = _children_cpu() - c0
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(map(str, cmd))}\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
     return elapsed
@@ -70,9 +83,12 @@ def main() -> None:
             f"c.CourseDirectory.root = {str(plain)!r}\n"
             f"c.CourseDirectory.db_url = 'sqlite:///{plain}/gradebook.db'\n"
         )
-        t_plain = run([Path(sys.executable).parent / "nbgrader", "autograde", args.assignment], cwd=plain)
+        nbgrader = Path(sys.executable).parent / "nbgrader"
+        t_plain = run([nbgrader, "autograde", args.assignment], cwd=plain, label="plain")
+        # The same outputs as ours need feedback too: nbgrader generate_feedback, serial.
+        t_feedback = run([nbgrader, "generate_feedback", args.assignment], cwd=plain, label="feedback")
         t_ours = run([sys.executable, "-m", "autograder", "grade", args.assignment, subs, "--source", source,
-                      "--course", ours, "--out", tmp / "out", "--jobs", args.jobs, "--no-progress"])
+                      "--course", ours, "--out", tmp / "out", "--jobs", args.jobs, "--no-progress"], label="ours")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     n = args.students
@@ -80,7 +96,12 @@ def main() -> None:
     print(f"plain nbgrader autograde (serial, no sandbox): {t_plain:7.1f} s  ({t_plain / n:.2f} s/student)")
     print(f"python -m autograder grade --jobs {args.jobs} (sandbox, feedback, report): "
           f"{t_ours:7.1f} s  ({t_ours / n:.2f} s/student)")
-    print(f"ratio plain / ours: {t_plain / t_ours:.2f}x")
+    print(f"plain nbgrader autograde + generate_feedback (serial):      {t_plain + t_feedback:7.1f} s")
+    print(f"CPU seconds: plain autograde {CPU['plain']:.1f}, plain feedback {CPU['feedback']:.1f}, "
+          f"ours {CPU['ours']:.1f}; load average during the run: {os.getloadavg()[0]:.1f} "
+          f"(wall-clock ratios need {args.jobs} idle cores)")
+    print(f"ratio plain autograde / ours: {t_plain / t_ours:.2f}x; "
+          f"plain autograde+feedback / ours: {(t_plain + t_feedback) / t_ours:.2f}x")
 
 
 if __name__ == "__main__":

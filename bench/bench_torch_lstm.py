@@ -6,7 +6,7 @@ median per-iteration time and the ratio lstmlab / torch.nn are printed.  On CPU
 torch.nn.LSTM runs its C++ loop, on CUDA it runs cuDNN's fused kernels.
 
     python bench/bench_torch_lstm.py                      # CPU, and CUDA when available
-    python bench/bench_torch_lstm.py --device cpu --reps 20 --json book/data/timing_cpu.json
+    python bench/bench_torch_lstm.py --device cpu --threads 2,1 --json book/data/timing_cpu.json
 
 Default shape: T=100, N=64, D=H=256, float32, one layer.
 """
@@ -94,7 +94,7 @@ def bench_device(device: torch.device, args) -> list[dict]:
             "ratio": round(ml / mt, 3),
             "reps": args.reps,
         })
-        print(f"{device.type:4s} {mode:17s} lstmlab {ml:9.2f} ms   torch.nn {mt:9.2f} ms   "
+        print(f"{device.type:4s} {torch.get_num_threads():2d} thr {mode:17s} lstmlab {ml:9.2f} ms   torch.nn {mt:9.2f} ms   "
               f"ratio {ml / mt:5.2f}x   (median of {args.reps})")
     return rows
 
@@ -111,12 +111,13 @@ def main(argv=None) -> dict:
     p.add_argument("--dtype", default="float32", choices=["float32", "float64"])
     p.add_argument("--reps", type=int, default=15)
     p.add_argument("--warmup", type=int, default=3)
-    p.add_argument("--threads", type=int, default=None,
-                   help="torch CPU threads (default: torch's choice, one per core)")
+    p.add_argument("--threads", default=None,
+                   help="torch CPU threads, or a comma list such as 2,1 to measure each in turn "
+                        "(default: torch's choice, one per core)")
     p.add_argument("--json", metavar="PATH", help="also save the results as JSON to PATH")
     args = p.parse_args(argv)
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
+    thread_counts = ([int(t) for t in str(args.threads).split(",")] if args.threads
+                     else [torch.get_num_threads()])
 
     devices = []
     if args.device in ("auto", "cpu"):
@@ -125,18 +126,21 @@ def main(argv=None) -> dict:
         devices.append(torch.device("cuda"))
 
     print(f"LSTM T={args.T} N={args.N} D={args.D} H={args.H} layers={args.layers} {args.dtype}; "
-          f"torch {torch.__version__}, {torch.get_num_threads()} CPU threads, {cpu_model()}")
+          f"torch {torch.__version__}, {os.cpu_count()} CPU cores, {cpu_model()}")
     load_before = os.getloadavg()  # other processes on the machine skew CPU timings: record it
     rows = []
     for dev in devices:
-        rows.extend(bench_device(dev, args))
+        for threads in thread_counts if dev.type == "cpu" else [torch.get_num_threads()]:
+            torch.set_num_threads(threads)
+            for row in bench_device(dev, args):
+                rows.append({**row, "cpu_threads": threads} if dev.type == "cpu" else row)
     result = {
         "benchmark": "lstmlab.torch.LSTM vs torch.nn.LSTM, interleaved, median ms per iteration",
         "shape": {"T": args.T, "N": args.N, "D": args.D, "H": args.H, "num_layers": args.layers},
         "dtype": args.dtype,
         "torch_version": torch.__version__,
         "cpu_model": cpu_model(),
-        "cpu_threads": torch.get_num_threads(),
+        "cpu_cores": os.cpu_count(),
         "load_average_1min": {"before": round(load_before[0], 2), "after": round(os.getloadavg()[0], 2)},
         "gpu_name": torch.cuda.get_device_name(0) if any(d.type == "cuda" for d in devices) else None,
         "results": rows,
