@@ -868,7 +868,12 @@ def timing_bars(panels):
 
     if not panels:
         raise ValueError("timing_bars: argument 'panels' is empty. Hint: pass at least one (title, rows) pair")
-    fig, axes = new_figure(ncols=len(panels), width=3.4 * len(panels) + 0.6, height=3.4)
+    from matplotlib.ticker import NullFormatter
+
+    # Panels as wide as their number of bar pairs, so that labels of crowded panels fit.
+    widths = [max(2, len(rows)) for _, rows in panels]
+    fig, axes = _pyplot().subplots(1, len(panels), figsize=(1.2 * sum(widths) + 0.8, 3.8),
+                                   constrained_layout=True, gridspec_kw={"width_ratios": widths})
     axes = np.atleast_1d(axes)
     colours = {"lstmlab.torch": MODEL_COLOURS["lstm"], "torch.nn": "#7f7f7f"}
     for ax, (title, rows) in zip(axes, panels):
@@ -881,10 +886,11 @@ def timing_bars(panels):
             ax.text(xi, max(a, b) * 1.15, f"{a / b:.1f}x", ha="center", fontsize=9)
         ax.set_yscale("log")
         ax.set_ylim(top=max(ours.max(), theirs.max()) * 3)
-        ax.set_xticks(x, [r["mode"].replace("+", "+\n") for r in rows])
-        ax.set_ylabel("ms per iteration (median)")
-        ax.set_title(title, fontsize=9)
+        ax.set_xticks(x, [r["mode"].replace("+", "+\n").replace(", ", "\n") for r in rows], fontsize=8)
+        ax.yaxis.set_minor_formatter(NullFormatter())  # decade labels only, even on a short axis
+        ax.set_title(title, fontsize=8)
         ax.grid(True, axis="y", which="major", alpha=0.3)
+    axes[0].set_ylabel("ms per iteration (median)")
     axes[0].legend(fontsize="small", loc="upper left")
     return fig
 
