@@ -107,10 +107,14 @@ class Check:
             self.fail(f"calling {what} raised {type(exc).__name__}: {exc}", case=case,
                       hint="run the cell that defines it on these shapes and read the traceback above.")
         if watch.forbidden:
+            lstmlab = any(w.startswith("lstmlab") for w in watch.forbidden)
+            whose = "lstmlab's reference implementation" if lstmlab else "torch's own LSTM"
             self.fail(
-                f"{what} called lstmlab's reference implementation ({', '.join(watch.forbidden[:3])}).",
+                f"{what} called {whose} ({', '.join(watch.forbidden[:3])}).",
                 "The point of the exercise is to write it yourself; the reference is what it is compared with.",
-                hint="use only numpy (np.tanh, np.exp, @, ...) and your own functions.", case=case)
+                hint="use only numpy (np.tanh, np.exp, @, ...) and your own functions." if lstmlab else
+                "build the gates from tensor operations (@, torch.sigmoid, torch.tanh), not nn.LSTM / nn.LSTMCell.",
+                case=case)
         if watch.profiler_removed:
             self.fail(f"{what} removed the checker's call monitor (sys.setprofile).",
                       hint="don't call sys.setprofile in your solution.", case=case)

@@ -44,6 +44,11 @@ class Watch:
 
 
 def _short(path: str) -> str:
+    """``.../site-packages/torch/nn/modules/rnn.py`` -> ``torch/nn/modules/rnn.py``; lstmlab's
+    files relative to the repository."""
+    marker = os.sep + "site-packages" + os.sep
+    if marker in path:
+        return path.split(marker, 1)[1]
     return os.path.relpath(path, os.path.dirname(_LSTMLAB_DIR))
 
 
