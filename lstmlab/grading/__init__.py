@@ -26,7 +26,7 @@ import types
 
 from ._cells import check_backward as _check_backward
 from ._cells import check_forward as _check_forward
-from ._clip import check_clip_grad_norm, check_clip_grad_value, check_hidden_grad_norms
+from ._gradients import check_clip_grad_norm, check_clip_grad_value, check_hidden_grad_norms
 from ._training import check_adding_predictions, check_clipping_rescue
 from ._torch import check_torch_lstm
 

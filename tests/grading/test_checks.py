@@ -257,3 +257,24 @@ def test_variants_without_flags_reproduce_the_reference():
     np.testing.assert_allclose(hs, ref_hs, atol=1e-13)
     for mine, theirs in zip(_variants.rnn_backward(dhs, cache), ln.rnn_backward(dhs, ref_cache)):
         np.testing.assert_allclose(mine, theirs, atol=1e-12)
+
+
+def test_step_mistakes_are_named():
+    def rnn_step_forward(x, h_prev, W_ih, W_hh, b_ih, b_hh):  # b_hh forgotten
+        return RNN["rnn_step_forward"](x, h_prev, W_ih, W_hh, b_ih, 0 * b_hh)
+
+    assert "(b_hh is missing)" in _fails(grading.check_rnn_step_forward, rnn_step_forward)
+
+    def lstm_step_backward(dh, dc, cache):  # the dc argument ignored
+        return LSTM["lstm_step_backward"](dh, 0 * dc, cache)
+
+    msg = _fails(grading.check_lstm_step_backward, LSTM["lstm_step_forward"], lstm_step_backward,
+                 grads=("dc_prev",))
+    assert "output dc_prev" in msg and "the dc argument (gradient arriving along the cell state) is ignored" in msg
+
+
+@pytest.mark.parametrize("name", ["rnn_step_forward", "rnn_forward", "lstm_step_forward", "lstm_forward"])
+def test_every_forward_check_refuses_the_reference(name):
+    reference = getattr(ln, name)
+    msg = _fails(getattr(grading, f"check_{name}"), lambda *a: reference(*a))
+    assert f"lstmlab/numpy/{name.split('_')[0]}.py" in msg
