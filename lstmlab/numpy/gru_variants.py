@@ -12,7 +12,8 @@ Shapes: T time steps, N batch, D input size, H hidden size; sequences are time-m
 
 torch.nn (and cuDNN) instead compute ``n = tanh(W_in x + b_in + r * (W_hn h + b_hn))``: the
 reset gate scales the *projected* state, which lets the hidden products of all three gates
-be done in one matrix product before r is known.  Here ``W_hn`` must wait for ``r``, so a
+be done in one matrix product before r is known.  (The first arXiv version of the paper,
+1406.1078v1, wrote that form; the published version, v3, the one here.)  Here ``W_hn`` must wait for ``r``, so a
 step needs two dependent products.  Both are valid GRUs; they are different functions of
 the same parameters.  In this form ``b_in`` and ``b_hn`` only ever appear as a sum, so (as in
 the LSTM) they are interchangeable and receive equal gradients.
