@@ -33,3 +33,20 @@ def load_package(directory: str, label: str, submodules=()):
         for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
             del sys.modules[key]
     return module
+
+
+def load_module(path: str, label: str):
+    """Execute the single module file ``path`` under a fresh private name; return it.
+
+    Its absolute imports (``import numpy``, ``from lstmlab.numpy.params import ...``) resolve
+    as usual; only the module itself is private.
+    """
+    name = f"_lstmlab_private_{label}_{next(_counter)}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and typing look the module up while it runs
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.modules.pop(name, None)
+    return module

@@ -33,7 +33,11 @@ _FUNCTIONS = (
     "where", "concatenate", "zeros", "zeros_like", "empty", "empty_like", "split", "asarray",
     "array", "allclose", "isclose", "sum", "clip", "errstate",
 )
-_SUBMODULE_FUNCTIONS = {"linalg": ("norm",), "testing": ("assert_allclose", "assert_array_equal")}
+_SUBMODULE_FUNCTIONS = {
+    "linalg": ("norm", "eigvals"),
+    "testing": ("assert_allclose", "assert_array_equal"),
+    "random": ("default_rng",),  # the checks' inputs come from it
+}
 _ORIGINAL = {name: getattr(numpy, name, None) for name in (*_UFUNCS, *_FUNCTIONS, "ndarray", "float64")}
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import os
 
-from . import _guard, _safe
+from . import _guard, _private, _safe
 from ._check import Case, Check
 
+_LSTMLAB_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ADDING_BASELINE_MSE = 1.0 / 6.0  # = lstmlab.data.ADDING_BASELINE_MSE (predicting 1 always)
 # Fused LSTM kernels and torch.nn.LSTM's code: a "from the equations" model must not use them.
 TORCH_LSTM_C = ("lstm", "lstm_cell", "_thnn_fused_lstm_cell", "quantized_lstm_cell")
@@ -25,10 +27,11 @@ def check_adding_predictions(predict, target_mse: float, T: int, seed: int = 123
     ``x`` is a float64 ``(T, N, 2)`` batch of :func:`lstmlab.data.adding_problem` (two-marker
     form) the learner has never seen.  ``torch_model=True`` also forbids torch.nn.LSTM.
     """
-    from lstmlab.data import adding_problem
-
     check = Check("check_adding_predictions")
-    batch = adding_problem(n, T, seed)
+    # A private copy of lstmlab/data.py: rebinding lstmlab.data.adding_problem in the notebook
+    # (to easy data) changes nothing here.
+    data = _private.load_module(os.path.join(_LSTMLAB_DIR, "data.py"), "data")
+    batch = data.adding_problem(n, T, seed)
     case = Case(f"{n} fresh sequences, seed {seed}", dict(T=T, N=n, D=2))
     dirs, c_names = _guard.REFERENCE_DIRS, ()
     if torch_model:

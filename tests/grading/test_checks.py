@@ -278,3 +278,17 @@ def test_every_forward_check_refuses_the_reference(name):
     reference = getattr(ln, name)
     msg = _fails(getattr(grading, f"check_{name}"), lambda *a: reference(*a))
     assert f"lstmlab/numpy/{name.split('_')[0]}.py" in msg
+
+
+def test_adding_check_uses_its_own_data(monkeypatch):
+    import lstmlab.data
+
+    easy = lstmlab.data.Batch(x=np.zeros((10, 512, 2)), y=np.zeros((512, 1)))
+    monkeypatch.setattr(lstmlab.data, "adding_problem", lambda *a, **k: easy)
+    msg = _fails(grading.check_adding_predictions, lambda x: np.zeros((x.shape[1], 1)), target_mse=0.01, T=10)
+    assert "needs < 0.01" in msg
+
+
+def test_patched_random_generator_is_detected(monkeypatch):
+    monkeypatch.setattr(np.random, "default_rng", lambda *a, **k: None)
+    assert "numpy.random.default_rng" in _fails(grading.check_rnn_forward, RNN["rnn_forward"])
