@@ -374,24 +374,27 @@ def dependency_arcs(sentences, label="agrees with"):
     Returns:
         the matplotlib Figure.
     """
-    from matplotlib.patches import FancyArrowPatch
+    import numpy as np
 
     width = max(len(tokens) for tokens, _, _ in sentences)
     fig, axes = new_figure(nrows=len(sentences), width=max(4.0, 0.62 * width), height=1.3 * len(sentences))
     axes = [axes] if len(sentences) == 1 else list(axes)
+    base, rise = 0.25, 0.5  # the arc leaves the words at y = base and peaks at base + rise
     for ax, (tokens, source, target) in zip(axes, sentences):
-        span = abs(target - source)
         for i, word in enumerate(tokens):
             strong = i in (source, target)
             ax.text(i, 0, word, ha="center", va="center", fontsize=11,
                     fontweight="bold" if strong else "normal", color="black" if strong else "0.4")
-        arc = FancyArrowPatch((source, 0.25), (target, 0.25), connectionstyle="arc3,rad=-0.3",
-                              arrowstyle="-|>", mutation_scale=12, color="#d62728", lw=1.5)
-        ax.add_patch(arc)
-        ax.text((source + target) / 2, 0.25 + 0.15 * span + 0.05, label,
-                ha="center", va="bottom", color="#d62728", fontsize=9)
+        # A parabola drawn in data coordinates, so the label can sit exactly on its top.
+        xs = np.linspace(source, target, 60)
+        mid, half = (source + target) / 2, abs(target - source) / 2
+        ys = base + rise * (1 - ((xs - mid) / half) ** 2)
+        ax.plot(xs[:-2], ys[:-2], color="#d62728", lw=1.5)
+        ax.annotate("", xy=(xs[-1], ys[-1]), xytext=(xs[-3], ys[-3]),
+                    arrowprops=dict(arrowstyle="-|>", color="#d62728", lw=1.5, mutation_scale=12))
+        ax.text(mid, base + rise + 0.05, label, ha="center", va="bottom", color="#d62728", fontsize=9)
         ax.set_xlim(-0.7, width - 0.3)
-        ax.set_ylim(-0.4, 0.6 + 0.15 * span + 0.3)
+        ax.set_ylim(-0.4, base + rise + 0.45)
         ax.axis("off")
     return fig
 

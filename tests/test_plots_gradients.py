@@ -55,7 +55,7 @@ def test_dependency_arcs_draw_every_word_and_one_arc_per_sentence():
     assert len(fig.axes) == 2
     first = [t.get_text() for t in fig.axes[0].texts]
     assert first[:7] == sentences[0][0]
-    assert len(fig.axes[0].patches) == 1 and len(fig.axes[1].patches) == 1
+    assert len(fig.axes[0].get_lines()) == 1 and len(fig.axes[1].get_lines()) == 1  # one arc each
 
 
 def test_accuracy_vs_gap_draws_each_seed_the_mean_and_chance():
