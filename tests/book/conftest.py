@@ -60,8 +60,10 @@ def run_strict_build() -> BookBuild:
     env = dict(os.environ)
     # jupyter-book starts kernels with `python -m ipykernel_launcher`: the venv's bin comes first.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    # No colour codes in the log we scan; matplotlib draws off-screen in the kernels.
-    env.update({"NO_COLOR": "1", "TERM": "dumb", "MPLBACKEND": "Agg"})
+    # No colour codes in the log we scan.  MPLBACKEND must not leak into the kernels:
+    # with it set they draw with Agg instead of the inline backend and no figure reaches the page.
+    env.update({"NO_COLOR": "1", "TERM": "dumb"})
+    env.pop("MPLBACKEND", None)
     with open(BUILD_DIR / ".build.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         start = time.perf_counter()

@@ -24,6 +24,8 @@ PROBLEM = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback \(most recent call
 # ipykernel >= 7 logs this once per kernel start on its own stderr, which jupyter-book
 # passes through: it is about the kernel's local socket, not about the book.
 KERNEL_STARTUP_NOTICE = "[IPKernelApp] WARNING | Kernel is running over TCP without encryption"
+# Elements without an end tag: they must not count as nesting in the parsers below.
+VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 # A Python warning printed by a cell ("file.py:12: RuntimeWarning: overflow ...").
 CELL_WARNING = re.compile(r"\b[A-Z][A-Za-z]*Warning: ")
 
@@ -86,18 +88,40 @@ class _OutputCollector(HTMLParser):
     def handle_starttag(self, tag, attrs):
         classes = (dict(attrs).get("class") or "").split()
         if self.depth:
-            self.depth += 1
+            self.depth += tag not in VOID_TAGS
         elif tag == "div" and "output" in classes and ({"stderr", "traceback"} & set(classes)):
             self.depth = 1
             self.blocks.append("")
 
     def handle_endtag(self, tag):
-        if self.depth:
+        if self.depth and tag not in VOID_TAGS:
             self.depth -= 1
 
     def handle_data(self, data):
         if self.depth:
             self.blocks[-1] += data
+
+
+class _CellImages(HTMLParser):
+    """The ``src`` of every image inside a code cell's output block."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0  # > 0 while inside a div.cell_output
+        self.sources: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if self.depth:
+            self.depth += tag not in VOID_TAGS
+            if tag == "img" and attrs.get("src"):
+                self.sources.append(attrs["src"])
+        elif tag == "div" and "cell_output" in (attrs.get("class") or "").split():
+            self.depth = 1
+
+    def handle_endtag(self, tag):
+        if self.depth and tag not in VOID_TAGS:
+            self.depth -= 1
 
 
 def test_no_cell_prints_a_python_warning_or_traceback(book_build, built_html):
@@ -148,6 +172,24 @@ def test_notebook_pages_offer_downloads_and_launch_links(built_html):
         assert f"{name}.md" in html
         # Live code (thebe) would load a kernel from the web when the page is used.
         assert "thebe-launch-button" not in html, f"{entry}.html has a thebe button"
+
+
+def test_every_chapter_shows_a_figure_computed_at_build_time(built_html):
+    """Numbered chapters draw at least one figure in a cell; its PNG is written with the page.
+
+    A kernel that inherits MPLBACKEND=Agg draws nothing inline, and the page silently loses
+    every figure: this catches that (and a chapter that forgot its figure).
+    """
+    missing = []
+    for entry in toc_files():
+        if not re.match(r"book/\d\d-", entry):
+            continue
+        collector = _CellImages()
+        collector.feed((built_html / f"{entry}.html").read_text(encoding="utf-8"))
+        cell_images = collector.sources
+        if not cell_images or not all((built_html / "book" / src).resolve().exists() for src in cell_images):
+            missing.append(entry)
+    assert missing == [], f"chapters with no figure drawn by a cell: {missing}"
 
 
 def test_math_uses_the_bundled_mathjax(built_html):
