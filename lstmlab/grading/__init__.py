@@ -20,6 +20,7 @@ Shapes: T time steps, N batch, D input size, H hidden size; x is (T, N, D).
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import types
@@ -102,6 +103,27 @@ def fresh():
     from ._private import load_package
 
     return load_package(os.path.dirname(os.path.abspath(__file__)), "grading")
+
+
+def _short_traceback(check):
+    """Re-raise a failed check's AssertionError from the check itself, so the traceback a
+    learner sees is their cell and one line, not the checker's internals."""
+
+    @functools.wraps(check)
+    def wrapper(*args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except AssertionError as failure:
+            message = str(failure)
+        raise AssertionError(message) from None
+
+    return wrapper
+
+
+for _name in __all__:
+    if _name.startswith("check_"):
+        globals()[_name] = _short_traceback(globals()[_name])
+del _name
 
 
 class _ReadOnlyModule(types.ModuleType):

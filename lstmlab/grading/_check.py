@@ -11,7 +11,12 @@ prints nothing to stderr: warnings the learner's code raises are captured and pr
 
 from __future__ import annotations
 
+import os
+import traceback
+
 from . import _guard, _safe
+
+_GRADING_DIR = os.path.dirname(os.path.abspath(__file__))
 
 ATOL, RTOL = 1e-8, 1e-6  # float64 implementations of the same formula agree to ~1e-14
 HINT_ATOL, HINT_RTOL = 1e-6, 1e-5  # a variant "matches" a bit more loosely
@@ -104,8 +109,13 @@ class Check:
             result = _guard.call_learner(fn, private, watch, self.forbidden_dirs, self.forbidden_c)
         except _guard.LearnerError as err:
             exc = err.original
-            self.fail(f"calling {what} raised {type(exc).__name__}: {exc}", case=case,
-                      hint="run the cell that defines it on these shapes and read the traceback above.")
+            frames = [f for f in traceback.extract_tb(exc.__traceback__) if _GRADING_DIR not in f.filename]
+            where = ""
+            if frames:
+                last = frames[-1]
+                where = f" in {last.name}, line {last.lineno}" + (f": {last.line}" if last.line else "")
+            self.fail(f"calling {what} raised {type(exc).__name__}: {exc}", f"(raised{where})" if where else None,
+                      case=case, hint="call it yourself on arrays of these shapes to see the full traceback.")
         if watch.forbidden:
             lstmlab = any(w.startswith("lstmlab") for w in watch.forbidden)
             whose = "lstmlab's reference implementation" if lstmlab else "torch's own LSTM"

@@ -125,8 +125,20 @@ def test_wrong_type_dtype_or_shape_fails_with_a_clear_message(bad, expected):
 def test_wrong_number_of_outputs_and_exceptions_are_explained():
     msg = _fails(grading.check_rnn_forward, lambda *a: RNN["rnn_forward"](*a)[0])
     assert "expected a tuple (hs, cache)" in msg
-    msg = _fails(grading.check_rnn_forward, lambda *a: 1 / 0)
-    assert "raised ZeroDivisionError" in msg
+    def rnn_forward(*args):
+        return 1 / 0
+
+    msg = _fails(grading.check_rnn_forward, rnn_forward)
+    assert "raised ZeroDivisionError" in msg and "(raised in rnn_forward, line" in msg and "return 1 / 0" in msg
+
+
+def test_failures_show_a_short_traceback():
+    import traceback
+
+    with pytest.raises(AssertionError) as info:
+        grading.check_rnn_forward(s.rnn_forward_batch_major)
+    frames = traceback.extract_tb(info.value.__traceback__)
+    assert len(frames) <= 2 and info.value.__cause__ is None and info.value.__suppress_context__
 
 
 def test_modifying_an_input_in_place_fails():
