@@ -147,6 +147,8 @@ def truncated_bptt(kind: str, params: dict, x, dhs, k2: int, k1: int | None = No
         # ...and sends them back to step `start` at most, measured from the block's nominal
         # end, so that a short last block is a short chunk (as with detach between chunks).
         start = max(0, first_loss + k1 - k2)
+        if not np.any(dhs[first_loss:end]):
+            continue  # no loss in this block: its window would contribute exactly zero
         _, _, window = _run(kind, params, x[start:end], states[start])
         window_dhs = np.zeros_like(dhs[start:end])
         window_dhs[first_loss - start :] = dhs[first_loss:end]

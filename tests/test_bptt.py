@@ -139,3 +139,21 @@ def test_bad_arguments_name_the_argument(kwargs, match):
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         truncated_bptt(**args)
+
+
+@pytest.mark.parametrize("k2, k1", [(3, 1), (4, 4), (7, 7)])
+def test_a_loss_on_the_last_step_only_reaches_back_k2_steps(k2, k1):
+    # Blocks without a loss are skipped; the last step's loss must still see exactly its window.
+    params, x, dhs, h0, c0 = _problem("lstm")
+    last = np.zeros_like(dhs)
+    last[-1] = dhs[-1]
+    got = truncated_bptt("lstm", params, x, last, k2=k2, k1=k1, h0=h0, c0=c0)
+    T = x.shape[0]
+    start = max(0, (T - 1) // k1 * k1 + k1 - k2)  # the last block's window
+    _, cs, _ = lstm_forward(x, h0, c0, *(params[n] for n in ("W_ih", "W_hh", "b_ih", "b_hh")))
+    hs = lstm_forward(x, h0, c0, *(params[n] for n in ("W_ih", "W_hh", "b_ih", "b_hh")))[0]
+    h_start = h0 if start == 0 else hs[start - 1]
+    c_start = c0 if start == 0 else cs[start - 1]
+    expected = full_bptt("lstm", params, x[start:], last[start:], h_start, c_start)
+    for name in expected:
+        np.testing.assert_allclose(got[name], expected[name], rtol=1e-12, atol=1e-12)
