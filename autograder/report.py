@@ -20,6 +20,9 @@ def histogram_png(scores: list[float], max_score: float) -> bytes:
     ax.hist(scores, bins=bins, range=(0, max_score or 1), color="#1f77b4", edgecolor="white")
     ax.set_xlabel("score")
     ax.set_ylabel("students")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title(f"Scores (out of {max_score:g})")
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
