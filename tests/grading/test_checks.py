@@ -304,3 +304,14 @@ def test_adding_check_uses_its_own_data(monkeypatch):
 def test_patched_random_generator_is_detected(monkeypatch):
     monkeypatch.setattr(np.random, "default_rng", lambda *a, **k: None)
     assert "numpy.random.default_rng" in _fails(grading.check_rnn_forward, RNN["rnn_forward"])
+
+
+@pytest.mark.parametrize("name", [n for n in grading.__all__ if n.startswith("check_")])
+def test_every_check_refuses_to_run_on_a_patched_numpy(name, monkeypatch):
+    monkeypatch.setattr(np, "isclose", lambda *a, **k: True)
+    args = {"check_clipping_rescue": ([4.0] * 20, [0.0] * 20, 0.05),
+            "check_adding_predictions": (lambda x: None, 0.01, 10)}.get(name, (lambda *a: None,))
+    if name.endswith("backward"):
+        args = (lambda *a: None, lambda *a: None)
+    msg = _fails(getattr(grading, name), *args)
+    assert "numpy has been modified in this notebook: numpy.isclose" in msg and "restart the kernel" in msg
