@@ -39,7 +39,7 @@ class BookBuild:
     """Outcome of one strict build: exit code, combined output and wall time."""
 
     returncode: int
-    log: str
+    log: str = dataclasses.field(repr=False)
     seconds: float
     html_dir: Path
     log_path: Path

@@ -26,6 +26,8 @@ PROBLEM = re.compile(r"\b(WARNING|ERROR|CRITICAL)\b|Traceback \(most recent call
 KERNEL_STARTUP_NOTICE = "[IPKernelApp] WARNING | Kernel is running over TCP without encryption"
 # Elements without an end tag: they must not count as nesting in the parsers below.
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+# The last line of a failing cell's traceback, e.g. "KeyError: 'cpu_threads'".
+CELL_EXCEPTION = re.compile(r"^[A-Za-z_.]*(Error|Exception)\b.*: ")
 # A Python warning printed by a cell ("file.py:12: RuntimeWarning: overflow ...").
 CELL_WARNING = re.compile(r"\b[A-Z][A-Za-z]*Warning: ")
 
@@ -60,10 +62,16 @@ def is_notebook(path: Path) -> bool:
 
 
 def test_strict_build_exits_zero(book_build):
+    # The log's tail is jupyter-book's own traceback; the causes are the warnings and the
+    # exception lines of failing cells ("KeyError: 'x'"), so those are what the message shows.
+    lines = ANSI.sub("", book_build.log).splitlines()
+    causes = [
+        line for line in lines
+        if (PROBLEM.search(line) and KERNEL_STARTUP_NOTICE not in line) or CELL_EXCEPTION.match(line)
+    ]
     assert book_build.returncode == 0, (
         f"jupyter-book build --all -W -n --keep-going failed with exit code "
-        f"{book_build.returncode}; the end of {book_build.log_path}:\n"
-        + "\n".join(book_build.log.splitlines()[-40:])
+        f"{book_build.returncode} (full log: {book_build.log_path}):\n" + "\n".join(causes[:40])
     )
     assert "build succeeded" in book_build.log
 
