@@ -29,6 +29,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade, is_locked
 from traitlets import Float, Integer, Unicode
 
 from .kernel import SandboxedKernelManager
@@ -39,6 +40,28 @@ from .sandbox import Limits, is_root, sandbox_uid
 NOTES: dict[str, list[dict]] = {}
 
 STOPPED_ENAME = "AutograderStopped"
+
+#: Run (as a silent user expression, outside the notebook) before each locked test cell: a notebook that swapped
+#: ``lstmlab.grading`` in ``sys.modules`` (or through an import hook of its own) for a fake gets
+#: the real checks, imported again from their files, and IPython input/AST transformers added
+#: by the notebook, or methods it replaced on the shell instance, are dropped.  A heuristic: code
+#: that rewrites the interpreter more deeply (e.g. patches IPython's classes) can undo anything
+#: run in the same process (see README, "Isolation"); such code is also flagged.
+PRELUDE = """\
+def _autograder_prelude():
+    import sys
+    for k in [k for k in list(sys.modules) if k == "lstmlab.grading" or k.startswith("lstmlab.grading.")]:
+        sys.modules.pop(k, None)
+    sys.meta_path[:] = [f for f in sys.meta_path
+                        if getattr(f if isinstance(f, type) else type(f), "__module__", "") != "__main__"]
+    ip = get_ipython()
+    ip.input_transformers_post.clear()
+    ip.ast_transformers.clear()
+    for name in ("run_cell", "run_cell_async", "transform_cell", "should_run_async", "run_ast_nodes"):
+        ip.__dict__.pop(name, None)  # per-instance overrides of the shell's methods
+_autograder_prelude()
+del _autograder_prelude
+"""
 
 
 def _error_output(message: str) -> NotebookNode:
@@ -136,6 +159,8 @@ class SandboxedExecute(Execute):
                 by_notebook = remaining < self.cell_timeout
                 self.timeout = max(1, math.ceil(min(self.cell_timeout, remaining)))
                 try:
+                    if is_grade(cell) and is_locked(cell):
+                        self._prelude()
                     self.preprocess_cell(cell, resources, index)
                 except CellTimeoutError:
                     if by_notebook:
@@ -155,6 +180,16 @@ class SandboxedExecute(Execute):
                     cell.outputs.append(_error_output(stopped))
         self.set_widgets_metadata()
         return self.nb, self.resources
+
+    def _prelude(self) -> None:
+        try:
+            # As a user expression: IPython evaluates those with eval(), past the notebook's
+            # input transformers and any replaced run_cell.
+            run_sync(self.kc.execute_interactive)(
+                "", silent=True, store_history=False, timeout=10, output_hook=lambda msg: None,
+                user_expressions={"prelude": f"exec({PRELUDE!r})"})
+        except Exception:  # a busy or dead kernel: the test cell itself will time out or fail
+            pass
 
     @staticmethod
     def _copy_data_files(folder, km) -> None:
