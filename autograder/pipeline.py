@@ -167,7 +167,10 @@ def run(opts: Options) -> dict:
         todo, skipped = [], []
         for s in subs:
             old = state.get(s.student_id)
-            if not opts.force and old and old.get("digest") == s.digest and s.student_id in in_gradebook:
+            # A submission that failed with gradable notebooks (an nbgrader or machine problem,
+            # not the learner's) is tried again even when its files did not change.
+            settled = old and (old.get("status") == "graded" or not s.notebooks)
+            if not opts.force and settled and old.get("digest") == s.digest and s.student_id in in_gradebook:
                 skipped.append(s.student_id)
             else:
                 todo.append(s)
