@@ -142,7 +142,8 @@ class SandboxedExecute(Execute):
         self._check_assign_resources(resources)
         deadline = monotonic() + self.notebook_timeout
         stopped: str | None = None
-        with self.setup_kernel():
+        # cleanup_kc: nbclient only shuts down kernels it created itself, and we made this one.
+        with self.setup_kernel(cleanup_kc=True):
             info_msg = self.wait_for_reply(self.kc.kernel_info())
             if info_msg is not None and "language_info" in info_msg["content"]:
                 self.nb.metadata["language_info"] = info_msg["content"]["language_info"]

@@ -23,6 +23,9 @@ from jupyter_client.manager import AsyncKernelManager
 from .sandbox import Limits, is_root, prepare_scratch, sandbox_uid, wrap_command
 
 
+#: stderr file of the last kernel started in this process (read when a start fails).
+LAST_STDERR = ""
+
 #: Largest message accepted from a kernel.
 MAX_MESSAGE_BYTES = 16 * 1024**2
 
@@ -57,11 +60,16 @@ class SandboxedKernelManager(AsyncKernelManager):
         return wrap_command(argv, self.scratch, self.limits, self.slot)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
-        # The kernel's own stdout/stderr (banners, crash dumps) stay out of the grader's terminal.
+        # The kernel's own stdout/stderr (banners, crash dumps) stay out of the grader's terminal;
+        # the start of stderr is kept for the report when a kernel fails to start.
+        global LAST_STDERR
+        drop_stderr()
+        LAST_STDERR = str(self.scratch) + ".stderr"
         kw["stdout"] = subprocess.DEVNULL
-        kw["stderr"] = subprocess.DEVNULL
         kw["stdin"] = subprocess.DEVNULL
-        return await super()._async_launch_kernel(kernel_cmd, **kw)
+        with open(LAST_STDERR, "wb") as stderr:  # the child keeps its own copy of the descriptor
+            kw["stderr"] = stderr
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
@@ -69,6 +77,15 @@ class SandboxedKernelManager(AsyncKernelManager):
             if is_root():
                 wait_for_uid_gone(sandbox_uid(self.slot))
             shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def drop_stderr() -> None:
+    """Remove the kept stderr file of the last kernel."""
+    if LAST_STDERR:
+        try:
+            os.remove(LAST_STDERR)
+        except OSError:
+            pass
 
 
 def processes_of(uid: int) -> int:

@@ -48,9 +48,9 @@ c.SandboxedExecute.memory_bytes = 4 * 1024**3  # address space per kernel proces
 c.SandboxedExecute.nproc = 128  # processes + threads in the sandbox
 c.SandboxedExecute.fsize_bytes = 64 * 1024**2  # largest file the kernel may write
 c.SandboxedExecute.output_chars = 200_000  # output kept per notebook
-# Feedback shows at most this much of each cell's output.
+# Feedback shows at most this many lines of each cell's output and traceback.
 c.LimitOutput.max_lines = 200
-c.LimitOutput.max_length = 20_000
+c.LimitOutput.max_traceback = 100
 
 # `zip_collect` (LMS downloads): archives and files are named `<student_id>_<anything>`;
 # the autograder narrows `file_id` to the assignment's notebook names at run time.

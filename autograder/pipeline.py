@@ -125,6 +125,9 @@ def merge(result: dict, sub: collect.Submission, structure: dict, opts: Options,
         "cells": per_cell,
         "digest": sub.digest,
         "seconds": round(result.get("seconds", 0.0), 2),
+        "error": result.get("error", ""),
+        "slot": result.get("slot"),
+        "started": result.get("started"),
     }
 
 
@@ -134,8 +137,9 @@ def write_grades(out: Path, rows: list[dict]) -> Path:
         w = csv.writer(f)
         w.writerow(CSV_COLUMNS)
         for r in sorted(rows, key=lambda r: r["student_id"]):
+            notes = r["notes"] + [f for f in dict.fromkeys(r["flags"]) if f not in r["notes"]]
             w.writerow([r["student_id"], f"{r['score']:g}", f"{r['max_score']:g}", r["status"],
-                        int(r["timed_out"]), int(bool(r["flags"])), " | ".join(r["notes"] + r["flags"])])
+                        int(r["timed_out"]), int(bool(r["flags"])), " | ".join(notes)])
     return path
 
 
@@ -229,7 +233,8 @@ def summarize(rows: list[dict], skipped: list[str], stray: list[str]) -> dict:
         "flagged": sum(bool(r["flags"]) for r in rows),
         "skipped": len(skipped),
         "lines": [f"{r['student_id']}: {line}" for r in sorted(rows, key=lambda r: r["student_id"])
-                  for line in r["notes"] + [f"FLAG {f}" for f in r["flags"]]] + list(stray),
+                  for line in r["notes"] + [f"FLAG {f}" for f in dict.fromkeys(r["flags"])
+                                            if f not in r["notes"]]] + list(stray),
     }
 
 

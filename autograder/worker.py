@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import os
 import re
 import shutil
 import tempfile
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import collect, course
+from . import collect, course, kernel, sandbox
 from .execute import NOTES
 
 #: Worker slot of this process (selects the sandbox uid); set by :func:`init_worker`.
@@ -92,6 +93,31 @@ def _scores(db_url: str, assignment: str, student_id: str) -> dict:
     return out
 
 
+def _uid_processes() -> str:
+    """``pid state name`` of the processes still running as this slot's sandbox uid."""
+    if not sandbox.is_root():
+        return "n/a"
+    uid, out = sandbox.sandbox_uid(SLOT), []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            status = open(f"/proc/{pid}/status").read()
+        except OSError:
+            continue
+        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+        if fields.get("Uid", "").split()[:1] == [str(uid)]:
+            out.append(f"{pid} {fields.get('State', '?').split()[0]} {fields.get('Name', '?')} "
+                       f"threads={fields.get('Threads', '?')}")
+    return "; ".join(out) or "none"
+
+
+def _kernel_stderr() -> str:
+    try:
+        with open(kernel.LAST_STDERR, "rb") as f:
+            return f.read(4000).decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
 def notes_cell(lines: list[str]):
     text = "**Autograder notes**\n\n" + "\n".join(f"- {line}" for line in lines)
     return nbformat.v4.new_markdown_cell(text)
@@ -117,7 +143,8 @@ def grade(task: Task) -> dict:
         nbformat.write(nb, sub_dir / f"{name}.ipynb")
 
     result = {
-        "student_id": task.student_id, "status": "graded", "notes": [], "flags": [],
+        "student_id": task.student_id, "status": "graded", "notes": [], "flags": [], "slot": SLOT,
+        "started": time.time(),
         "timed_out": False, "scratch": str(scratch), "feedback": {}, "autograded": {}, "cells": {},
     }
     for name in task.notebooks:
@@ -130,18 +157,30 @@ def grade(task: Task) -> dict:
     NOTES.clear()
     from nbgrader.converters import Autograde, GenerateFeedback
 
-    try:
-        log = course.run_app(Autograde(
-            coursedir=course.coursedir(cfg, assignment_id=task.assignment, student_id=task.student_id),
-            config=cfg, force=True, create_student=True,
-        ))
-    except course.GradingError as err:
-        result["status"] = "failed"
-        result["notes"].append("nbgrader could not autograde this submission: " + str(err).splitlines()[0])
-        result["error"] = str(err)[-4000:]
-        result["cells"] = {}
-        result["seconds"] = time.monotonic() - t0
-        return result
+    for attempt in (1, 2):
+        NOTES.clear()
+        try:
+            log = course.run_app(Autograde(
+                coursedir=course.coursedir(cfg, assignment_id=task.assignment, student_id=task.student_id),
+                config=cfg, force=True, create_student=True,
+            ))
+            break
+        except course.GradingError as err:
+            # One retry: a kernel can fail to start on a machine under heavy load.
+            if attempt == 2:
+                result["status"] = "failed"
+                result["notes"].append("nbgrader could not autograde this submission: "
+                                       + str(err).splitlines()[0])
+                result["error"] = (str(err)[-4000:] + "\nkernel stderr:\n" + _kernel_stderr()
+                                   + f"\nprocesses of the sandbox uid: {_uid_processes()}")
+                kernel.drop_stderr()
+                result["cells"] = {}
+                result["seconds"] = time.monotonic() - t0
+                return result
+            if sandbox.is_root():
+                kernel.wait_for_uid_gone(sandbox.sandbox_uid(SLOT), timeout=30)
+            time.sleep(1.0)
+    kernel.drop_stderr()
     result["flags"] += _tamper_flags(log)
     for nb_name, notes in NOTES.items():
         for n in notes:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder import examples
+from autograder import examples, kernel, sandbox, worker
 
 from .conftest import FIXTURES, autograder, read_grades
 
@@ -93,3 +93,20 @@ def test_release_all_to_out(fixture_course, tmp_path):
     released = (tmp_path / "rel" / "fixture" / "fixture.ipynb").read_text()
     assert "raise NotImplementedError" in released and "return x * x" not in released
     assert "BEGIN HIDDEN TESTS" not in released and "np.array_equal" not in released
+
+
+@pytest.mark.skipif(not sandbox.is_root(), reason="per-slot sandbox uids exist only when grading as root")
+def test_worker_leaves_no_kernel_behind(fixture_course, tmp_path):
+    """Each graded notebook's sandboxed kernel is gone when its student is done.
+
+    (A kernel left running holds threads of the slot's uid; a dozen of them exhaust
+    RLIMIT_NPROC and the next student's kernel cannot start.)
+    """
+    course_root, release = fixture_course
+    subs = examples.make_submissions(release, FIXTURES / "fixture", tmp_path / "subs", {"a": "correct", "b": "broken"})
+    for sid in ("a", "b"):
+        task = worker.Task("fixture", sid, {"fixture": str(subs / sid / "fixture.ipynb")},
+                           str(course_root / "work" / "template" / "fixture"), str(tmp_path), {})
+        result = worker.grade(task)
+        assert result["status"] == "graded", result.get("error")
+        assert kernel.processes_of(sandbox.sandbox_uid(worker.SLOT)) == 0
