@@ -147,13 +147,36 @@ def run(opts: Options) -> dict:
     """Grade ``opts.submissions``; return the summary (also printed by the CLI)."""
     course.setup_environment()
     course.quiet_warnings()
-    sandbox.check_available()
     opts.out = Path(opts.out)
     opts.out.mkdir(parents=True, exist_ok=True)
     jobs = opts.jobs or os.cpu_count() or 1
     if jobs < 1:
         raise ValueError(f"jobs: expected a positive number of worker processes, got {jobs}; hint: --jobs 2")
 
+    # Start the workers first: they spawn and import nbgrader while this process prepares.
+    entries = sum(1 for _ in Path(opts.submissions).iterdir()) if Path(opts.submissions).is_dir() else 1
+    pool = start_pool(min(jobs, max(entries, 1)))
+    try:
+        return _run(opts, pool)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def start_pool(workers: int) -> cf.ProcessPoolExecutor:
+    """``workers`` spawned processes, each with its own sandbox slot, warming up at once."""
+    ctx = multiprocessing.get_context("spawn")
+    slots = ctx.Queue()
+    for i in range(workers):
+        slots.put(i)
+    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                  initializer=worker.init_worker, initargs=(slots,))
+    for _ in range(workers):
+        pool.submit(worker.warm_up)
+    return pool
+
+
+def _run(opts: Options, pool: cf.ProcessPoolExecutor) -> dict:
+    sandbox.check_available()
     cfg = course.load_config(opts.course_root, opts.db_url)
     db_url = cfg.CourseDirectory.db_url
     course.ensure_generated(cfg, opts.source, opts.assignment)
@@ -191,15 +214,8 @@ def run(opts: Options) -> dict:
         by_id = {s.student_id: s for s in todo}
         bar = tqdm(total=len(tasks), desc=f"grading {opts.assignment}", unit="student",
                    disable=not opts.progress)
-        ctx = multiprocessing.get_context("spawn")
-        slots = ctx.Queue()
-        for i in range(min(jobs, len(tasks))):
-            slots.put(i)
         if tasks:
-            with cf.ProcessPoolExecutor(
-                max_workers=min(jobs, len(tasks)), mp_context=ctx,
-                initializer=worker.init_worker, initargs=(slots,),
-            ) as pool:
+            with pool:
                 futures = {pool.submit(worker.grade, t): sid for sid, t in tasks.items()}
                 for fut in cf.as_completed(futures):
                     sid = futures[fut]

@@ -60,6 +60,16 @@ def init_worker(slots) -> None:
     course.quiet_warnings()
 
 
+def warm_up() -> None:
+    """Import what grading needs and build the feedback exporter (runs once per worker)."""
+    import nbclient  # noqa: F401
+    import nbgrader.converters  # noqa: F401
+
+    from . import execute  # noqa: F401
+
+    feedback_exporter()
+
+
 def _tamper_flags(log: str) -> list[str]:
     # Edited or deleted locked cells are found by collect.tamper_flags (against the release);
     # nbgrader's log also tells when a cell's points were changed.
@@ -155,7 +165,7 @@ def grade(task: Task) -> dict:
     cfg = course.load_config(root, **task.execute)
     cfg.SandboxedExecute.slot = SLOT
     NOTES.clear()
-    from nbgrader.converters import Autograde, GenerateFeedback
+    from nbgrader.converters import Autograde
 
     for attempt in (1, 2):
         NOTES.clear()
@@ -191,7 +201,7 @@ def grade(task: Task) -> dict:
                 result["flags"].append(f"{nb_name}.ipynb: {n['message']}")
     result["cells"] = _scores(cfg.CourseDirectory.db_url, task.assignment, task.student_id)
 
-    # Feedback: nbgrader's HTML, with our notes on top.
+    # Feedback: nbgrader's HTML feedback template and GetGrades, with our notes on top.
     graded_dir = root / "autograded" / task.student_id / task.assignment
     for name in task.notebooks:
         path = graded_dir / f"{name}.ipynb"
@@ -201,19 +211,59 @@ def grade(task: Task) -> dict:
             nb.cells.insert(0, notes_cell(lines))
             nbformat.write(nb, path)
         result["autograded"][name] = str(path)
-    try:
-        course.run_app(GenerateFeedback(
-            coursedir=course.coursedir(cfg, assignment_id=task.assignment, student_id=task.student_id),
-            config=cfg, force=True,
-        ))
-    except course.GradingError as err:
-        result["notes"].append("feedback could not be rendered: " + str(err).splitlines()[0])
     fb_dir = root / "feedback" / task.student_id / task.assignment
+    fb_dir.mkdir(parents=True, exist_ok=True)
     for name in task.notebooks:
-        if (fb_dir / f"{name}.html").exists():
-            result["feedback"][name] = str(fb_dir / f"{name}.html")
+        try:
+            page = render_feedback(graded_dir / f"{name}.ipynb", cfg.CourseDirectory.db_url,
+                                   task.assignment, task.student_id, name)
+        except Exception as err:  # feedback is a courtesy: never lose the grade over it
+            result["notes"].append(f"{name}.ipynb: feedback could not be rendered ({type(err).__name__}: {err})")
+            continue
+        (fb_dir / f"{name}.html").write_text(page, encoding="utf-8")
+        result["feedback"][name] = str(fb_dir / f"{name}.html")
     result["seconds"] = time.monotonic() - t0
     return result
+
+
+_FEEDBACK_EXPORTER = None
+
+
+def feedback_exporter():
+    """nbgrader's feedback exporter (as ``GenerateFeedback`` sets it up), built once per worker.
+
+    ``GenerateFeedback`` builds a new exporter, and compiles its Jinja templates, for every
+    student; reusing one saves a good part of the per-student time.
+    """
+    global _FEEDBACK_EXPORTER
+    if _FEEDBACK_EXPORTER is None:
+        import nbgrader
+        from nbconvert.exporters import HTMLExporter
+        from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
+        from nbgrader.preprocessors import GetGrades
+        from traitlets.config import Config
+
+        formgrader = Path(nbgrader.__file__).parent / "server_extensions" / "formgrader"
+        c = Config()
+        c.HTMLExporter.template_name = "feedback"
+        c.HTMLExporter.extra_template_basedirs = [str(formgrader / "templates")]
+        c.HTMLExporter.extra_template_paths = [
+            str(formgrader / "static" / "node_modules" / "bootstrap" / "dist" / "css")]
+        exporter = HTMLExporter(config=c)
+        exporter.register_preprocessor(GetGrades, enabled=True)
+        exporter.register_preprocessor(CSSHTMLHeaderPreprocessor, enabled=True)
+        _FEEDBACK_EXPORTER = exporter
+    return _FEEDBACK_EXPORTER
+
+
+def render_feedback(path: Path, db_url: str, assignment: str, student: str, notebook: str) -> str:
+    """nbgrader's HTML feedback of one autograded notebook (scores read from ``db_url``)."""
+    resources = {
+        "unique_key": notebook, "output_files_dir": f"{notebook}_files",
+        "nbgrader": {"student": student, "assignment": assignment, "notebook": notebook, "db_url": db_url},
+    }
+    page, _ = feedback_exporter().from_notebook_node(nbformat.read(path, as_version=4), resources=resources)
+    return page
 
 
 def simple_page(title: str, lines: list[str]) -> str:
