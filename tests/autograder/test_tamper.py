@@ -269,4 +269,6 @@ def test_runaways_stopped_with_a_note(tamper):
         assert g[case]["flagged"] == "1", g[case]
     size = (tamper["out"] / "feedback" / "print_gigabytes" / "rnn.html").stat().st_size
     assert size < 5 * 1024**2
-    assert "timed out: 2," in tamper["stdout"] or "timed out: 3," in tamper["stdout"]
+    # The summary counts them (patch_builtins and print_gigabytes may time out too).
+    timed_out = int(tamper["stdout"].split("timed out: ")[1].split(",")[0])
+    assert 2 <= timed_out <= 4, tamper["stdout"][:300]
