@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -33,22 +32,12 @@ from autograder import course, examples  # noqa: E402
 FIXTURES = REPO / "tests" / "autograder" / "fixtures" / "source"
 
 
-CPU = {}
-
-
-def _children_cpu() -> float:
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
 def run(cmd, cwd=REPO, label=None):
-    """Run ``cmd``; return its wall time, and record its CPU time (children included) under ``label``."""
+    """Run ``cmd``; return its wall time (``label`` names it in error messages)."""
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    c0, t0 = _children_cpu(), time.perf_counter()
+    t0 = time.perf_counter()
     proc = subprocess.run([str(c) for c in cmd], cwd=cwd, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - t0
-    if label:
-        CPU[label] = _children_cpu() - c0
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(map(str, cmd))}\n{proc.stdout[-2000:]}\n{proc.stderr[-4000:]}")
     return elapsed
@@ -97,13 +86,10 @@ def main() -> None:
     print(f"python -m autograder grade --jobs {args.jobs} (sandbox, feedback, report): "
           f"{t_ours:7.1f} s  ({t_ours / n:.2f} s/student)")
     print(f"plain nbgrader autograde + generate_feedback (serial):      {t_plain + t_feedback:7.1f} s")
-    print(f"CPU seconds: plain autograde {CPU['plain']:.1f}, plain feedback {CPU['feedback']:.1f}, "
-          f"ours {CPU['ours']:.1f}; load average during the run: {os.getloadavg()[0]:.1f} "
-          f"(wall-clock ratios need {args.jobs} idle cores)")
-    # On a shared machine the wall clock mostly measures the neighbours; CPU seconds do not.
-    ideal = CPU["ours"] / args.jobs
-    print(f"CPU-bound estimate on {args.jobs} idle cores: plain autograde / ours {CPU['plain'] / ideal:.2f}x, "
-          f"plain autograde+feedback / ours {(CPU['plain'] + CPU['feedback']) / ideal:.2f}x")
+    # Kernels that ours stops are killed, not reaped in this process tree, so CPU seconds would
+    # undercount ours; only wall clocks are compared.  On a shared machine they also measure the
+    # neighbours: the load average is printed so that a ratio can be read against it.
+    print(f"load average at the end (1 min): {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"ratio plain autograde / ours: {t_plain / t_ours:.2f}x; "
           f"plain autograde+feedback / ours: {(t_plain + t_feedback) / t_ours:.2f}x")
 
