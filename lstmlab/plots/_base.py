@@ -29,3 +29,11 @@ def _sequential_colours(n: int):
     plt = _pyplot()
     cmap = plt.get_cmap("viridis")
     return [cmap(0.9 * i / max(n - 1, 1)) for i in range(n)]
+
+
+def figure_for(ax=None, **size):
+    """``(fig, ax)``: a new figure (``size`` as for :func:`new_figure`) when ``ax`` is None,
+    else the given axes and the figure they belong to, so a plot can be drawn into a panel."""
+    if ax is None:
+        return new_figure(**size)
+    return ax.figure, ax

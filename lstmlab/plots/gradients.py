@@ -4,7 +4,7 @@ Each function takes measurements made by the caller and returns a matplotlib Fig
 
 from __future__ import annotations
 
-from ._base import MODEL_COLOURS, new_figure, _sequential_colours
+from ._base import MODEL_COLOURS, _sequential_colours, figure_for, new_figure
 def gradient_norms_over_time(norms, ax=None, title=None):
     """Log-scale plot of the gradient's norm at every time step, one curve per setting.
 
@@ -17,10 +17,7 @@ def gradient_norms_over_time(norms, ax=None, title=None):
     Returns:
         the matplotlib Figure.
     """
-    if ax is None:
-        fig, ax = new_figure()
-    else:
-        fig = ax.figure
+    fig, ax = figure_for(ax)
     for colour, (label, values) in zip(_sequential_colours(len(norms)), norms.items()):
         t = range(1, len(values) + 1)
         ax.semilogy(t, values, color=colour, lw=2, label=label)

@@ -4,7 +4,7 @@ Each function takes measurements made by the caller and returns a matplotlib Fig
 
 from __future__ import annotations
 
-from ._base import MODEL_COLOURS, new_figure, _sequential_colours
+from ._base import MODEL_COLOURS, _sequential_colours, figure_for, new_figure
 def draw_lstm_cell(ax=None):
     """The LSTM cell as a diagram: cell state along the top, four gates, pointwise operations.
 
@@ -14,10 +14,7 @@ def draw_lstm_cell(ax=None):
     """
     from matplotlib.patches import Circle, FancyBboxPatch
 
-    if ax is None:
-        fig, ax = new_figure(width=7.5, height=4.6)
-    else:
-        fig = ax.figure
+    fig, ax = figure_for(ax, width=7.5, height=4.6)
     gate_colour, op_colour, line = "#cfe2f3", "#fff2cc", "#333333"
     ax.set_xlim(-1.6, 11.2)
     ax.set_ylim(-1.2, 6.9)
@@ -167,10 +164,7 @@ def forget_bias_training(runs, baseline=None, ax=None, title=None):
     Returns:
         the matplotlib Figure.
     """
-    if ax is None:
-        fig, ax = new_figure()
-    else:
-        fig = ax.figure
+    fig, ax = figure_for(ax)
     if title:
         ax.set_title(title)
     biases = sorted({run["forget_bias"] for run in runs})

@@ -4,7 +4,7 @@ Each function takes measurements made by the caller and returns a matplotlib Fig
 
 from __future__ import annotations
 
-from ._base import new_figure
+from ._base import figure_for, new_figure
 # Coordinates are in "cell units": cell t sits at x = t * _STEP, layer l at y = l * _LAYER.
 
 _STEP, _LAYER, _CELL_W, _CELL_H = 2.0, 1.8, 1.1, 0.7
@@ -203,10 +203,7 @@ def hidden_state_heatmap(hs, tokens, ax=None, title=None):
             f"hs must have shape (T, H) with T = len(tokens) = {len(tokens)}, got {hs.shape}. "
             "Hint: for a batch result of shape (T, N, H) pass hs[:, n]"
         )
-    if ax is None:
-        fig, ax = new_figure(width=0.9 * len(tokens) + 1.8, height=2.8)
-    else:
-        fig = ax.figure
+    fig, ax = figure_for(ax, width=0.9 * len(tokens) + 1.8, height=2.8)
     image = ax.imshow(hs.T, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
     ax.set_xticks(range(len(tokens)), tokens)
     ax.set_yticks(range(hs.shape[1]), [rf"$h[{j}]$" for j in range(hs.shape[1])], fontsize=8)

@@ -4,7 +4,7 @@ Each function takes measurements made by the caller and returns a matplotlib Fig
 
 from __future__ import annotations
 
-from ._base import MODEL_COLOURS, new_figure
+from ._base import MODEL_COLOURS, figure_for, new_figure
 def _sweep_runs(runs, where: str):
     if not runs:
         raise ValueError(f"{where}: argument 'runs' is empty. Hint: pass the 'runs' list of a "
@@ -32,10 +32,7 @@ def sweep_final_metric(runs, ylabel, key="test_metric", baseline=None, threshold
     import numpy as np
 
     Ts, cells = _sweep_runs(runs, "sweep_final_metric")
-    if ax is None:
-        fig, ax = new_figure()
-    else:
-        fig = ax.figure
+    fig, ax = figure_for(ax)
     width = 0.8 / len(cells)
     for j, cell in enumerate(cells):
         for i, T in enumerate(Ts):
@@ -76,10 +73,7 @@ def success_rates(runs, succeeded, ax=None, title=None):
         the matplotlib Figure.
     """
     Ts, cells = _sweep_runs(runs, "success_rates")
-    if ax is None:
-        fig, ax = new_figure(height=3.0)
-    else:
-        fig = ax.figure
+    fig, ax = figure_for(ax, height=3.0)
     width = 0.8 / len(cells)
     for j, cell in enumerate(cells):
         for i, T in enumerate(Ts):
