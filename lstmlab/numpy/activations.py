@@ -9,19 +9,20 @@ from __future__ import annotations
 import numpy as np
 
 
-def sigmoid(a: np.ndarray) -> np.ndarray:
+def sigmoid(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Logistic function, any shape; never overflows.
 
     ``exp`` is only ever taken of ``-|a|`` (at most 1), so inputs of +-1000 give exactly
-    0 or 1 with no warning.
+    0 or 1 with no warning: ``1 / (1 + e)`` for ``a >= 0`` and ``e / (1 + e)`` below.
+    ``out`` (optional, may be ``a`` itself) receives the result.
     """
     e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return np.divide(np.where(a >= 0, 1.0, e), 1.0 + e, out=out)
 
 
-def tanh(a: np.ndarray) -> np.ndarray:
+def tanh(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Hyperbolic tangent, any shape (NumPy's ``tanh`` saturates cleanly at +-1)."""
-    return np.tanh(a)
+    return np.tanh(a, out=out)
 
 
 def sigmoid_grad_from_output(s: np.ndarray) -> np.ndarray:

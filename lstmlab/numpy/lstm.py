@@ -50,32 +50,41 @@ class LSTMCache(NamedTuple):
     W_hh: np.ndarray  # (4H, H)
 
 
-def _pointwise_forward(a: np.ndarray, c_prev: np.ndarray):
-    """Gates and new states from the pre-activation ``a`` (N, 4H) and ``c_prev`` (N, H)."""
-    a_i, a_f, a_g, a_o = np.split(a, 4, axis=-1)
-    i, f, g, o = sigmoid(a_i), sigmoid(a_f), tanh(a_g), sigmoid(a_o)
-    c = f * c_prev + i * g
-    tanh_c = tanh(c)
-    return o * tanh_c, c, LSTMGates(i, f, g, o, tanh_c)
+def _pointwise_forward(a: np.ndarray, c_prev: np.ndarray, out=None):
+    """Gates and new states from the pre-activation ``a`` (N, 4H) and ``c_prev`` (N, H).
+
+    ``out``, optional, is ``(h, c, acts, tanh_c)``: arrays to write the results into, with
+    ``acts`` (N, 4H) receiving the gates i, f, g, o side by side (it may be ``a`` itself).
+    The sequence forward passes slices of its caches, so nothing is copied per step.
+    """
+    H = c_prev.shape[-1]
+    h, c, acts, tanh_c = out if out is not None else (None, None, np.empty_like(a), None)
+    sigmoid(a[..., : 2 * H], out=acts[..., : 2 * H])  # i and f are adjacent: one call
+    tanh(a[..., 2 * H : 3 * H], out=acts[..., 2 * H : 3 * H])
+    sigmoid(a[..., 3 * H :], out=acts[..., 3 * H :])
+    i, f, g, o = np.split(acts, 4, axis=-1)
+    c = np.multiply(f, c_prev, out=c)
+    c += i * g  # c = f * c_prev + i * g
+    tanh_c = tanh(c, out=tanh_c)
+    return np.multiply(o, tanh_c, out=h), c, LSTMGates(i, f, g, o, tanh_c)
 
 
-def _pointwise_backward(dh, dc, c_prev, gates: LSTMGates):
+def _pointwise_backward(dh, dc, c_prev, gates: LSTMGates, da=None):
     """Gradient at the pre-activation (N, 4H) and at ``c_prev`` (N, H).
 
     ``dc`` is the gradient carried along the cell state from the next step; the
     gradient arriving at ``h`` reaches ``c`` through ``o * tanh(c)`` and adds to it.
+    ``da``, if given, is the (N, 4H) array the gradient is written into.
     """
     i, f, g, o, tanh_c = gates
     dc = dc + dh * o * tanh_grad_from_output(tanh_c)  # total gradient at c_t
-    da = np.concatenate(
-        [
-            dc * g * sigmoid_grad_from_output(i),  # dc/di = g
-            dc * c_prev * sigmoid_grad_from_output(f),  # dc/df = c_{t-1}
-            dc * i * tanh_grad_from_output(g),  # dc/dg = i
-            dh * tanh_c * sigmoid_grad_from_output(o),  # dh/do = tanh(c_t)
-        ],
-        axis=-1,
-    )
+    if da is None:
+        da = np.empty(dh.shape[:-1] + (4 * dh.shape[-1],), dtype=dc.dtype)
+    da_i, da_f, da_g, da_o = np.split(da, 4, axis=-1)  # views: written in place, in order i, f, g, o
+    np.multiply(dc * g, sigmoid_grad_from_output(i), out=da_i)  # dc/di = g
+    np.multiply(dc * c_prev, sigmoid_grad_from_output(f), out=da_f)  # dc/df = c_{t-1}
+    np.multiply(dc * i, tanh_grad_from_output(g), out=da_g)  # dc/dg = i
+    np.multiply(dh * tanh_c, sigmoid_grad_from_output(o), out=da_o)  # dh/do = tanh(c_t)
     return da, dc * f  # the constant error carousel: dc_{t-1} = dc_t * f_t
 
 
@@ -139,13 +148,12 @@ def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
     xw = (x.reshape(T * N, D) @ W_ih.T).reshape(T, N, 4 * H) + (b_ih + b_hh)  # (T, N, 4H)
     hs = np.empty((T, N, H), dtype=xw.dtype)
     cs = np.empty_like(hs)
-    gates = LSTMGates(*(np.empty_like(hs) for _ in LSTMGates._fields))
+    tanh_cs = np.empty_like(hs)
     h, c = h0, c0
     for t in range(T):
-        h, c, step = _pointwise_forward(xw[t] + h @ W_hh.T, c)
-        hs[t], cs[t] = h, c
-        for store, value in zip(gates, step):
-            store[t] = value
+        xw[t] += h @ W_hh.T  # the pre-activation, turned into the gates in place below
+        h, c, _ = _pointwise_forward(xw[t], c, out=(hs[t], cs[t], xw[t], tanh_cs[t]))
+    gates = LSTMGates(*np.split(xw, 4, axis=-1), tanh_cs)  # each (T, N, H), views of xw
     return hs, cs, LSTMCache(x, h0, c0, hs, cs, gates, W_ih, W_hh)
 
 
@@ -169,9 +177,8 @@ def lstm_backward(dhs, cache: LSTMCache):
     dc = np.zeros_like(cache.c0)  # carried along c from step t+1
     for t in reversed(range(T)):
         step_gates = LSTMGates(*(field[t] for field in cache.gates))
-        da, dc = _pointwise_backward(dhs[t] + dh, dc, c_prevs[t], step_gates)
-        das[t] = da
-        dh = da @ cache.W_hh  # (N, H)
+        _, dc = _pointwise_backward(dhs[t] + dh, dc, c_prevs[t], step_gates, da=das[t])
+        dh = das[t] @ cache.W_hh  # (N, H)
     # The weights are shared across steps: their gradients are sums over t, done as one product.
     h_prevs = np.concatenate([cache.h0[None], cache.hs[:-1]])  # (T, N, H)
     flat = das.reshape(T * N, 4 * H)
