@@ -6,3 +6,7 @@ Run ``python -m autograder --help``.  Modules: :mod:`~autograder.cli` (command l
 (one student), :mod:`~autograder.execute` and :mod:`~autograder.kernel` (sandboxed execution),
 :mod:`~autograder.sandbox` (bubblewrap + prlimit), :mod:`~autograder.report` (report.html).
 """
+
+from .lazy_imports import defer_rfc3987_syntax as _defer_rfc3987_syntax
+
+_defer_rfc3987_syntax()
