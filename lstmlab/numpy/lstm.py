@@ -151,7 +151,8 @@ def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
     T, N, D = x.shape
     H = W_hh.shape[1]
     # The input projection does not depend on h: one matrix product for all T steps.
-    xw = (x.reshape(T * N, D) @ W_ih.T).reshape(T, N, 4 * H) + (b_ih + b_hh)  # (T, N, 4H)
+    xw = (x.reshape(T * N, D) @ W_ih.T).reshape(T, N, 4 * H)  # (T, N, 4H)
+    xw += b_ih + b_hh  # in place: no second (T, N, 4H) array
     hs = np.empty((T, N, H), dtype=xw.dtype)
     cs = np.empty_like(hs)
     tanh_cs = np.empty_like(hs)
