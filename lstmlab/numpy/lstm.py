@@ -59,20 +59,20 @@ def _gate_blocks(a: np.ndarray):
 def _pointwise_forward(a: np.ndarray, c_prev: np.ndarray, out=None):
     """Gates and new states from the pre-activation ``a`` (N, 4H) and ``c_prev`` (N, H).
 
-    ``out``, optional, is ``(h, c, acts, tanh_c)``: arrays to write the results into, with
-    ``acts`` (N, 4H) receiving the gates i, f, g, o side by side (it may be ``a`` itself).
-    The sequence forward passes slices of its caches, so nothing is copied per step.
+    ``out``, optional, is ``(h, c, gates)`` with every array (N, H): where to write the
+    results. The sequence forward passes slices of its caches, so nothing is copied per step.
     """
-    H = c_prev.shape[-1]
-    h, c, acts, tanh_c = out if out is not None else (None, None, np.empty_like(a), None)
-    sigmoid(a[..., : 2 * H], out=acts[..., : 2 * H])  # i and f are adjacent: one call
-    tanh(a[..., 2 * H : 3 * H], out=acts[..., 2 * H : 3 * H])
-    sigmoid(a[..., 3 * H :], out=acts[..., 3 * H :])
-    i, f, g, o = _gate_blocks(acts)
-    c = np.multiply(f, c_prev, out=c)
+    if out is None:
+        h, c, *gates = np.empty((7,) + c_prev.shape, dtype=np.result_type(a, c_prev))
+        out = h, c, LSTMGates(*gates)
+    h, c, (i, f, g, o, tanh_c) = out
+    a_i, a_f, a_g, a_o = _gate_blocks(a)
+    sigmoid(a_i, out=i), sigmoid(a_f, out=f), tanh(a_g, out=g), sigmoid(a_o, out=o)
+    np.multiply(f, c_prev, out=c)
     c += i * g  # c = f * c_prev + i * g
-    tanh_c = tanh(c, out=tanh_c)
-    return np.multiply(o, tanh_c, out=h), c, LSTMGates(i, f, g, o, tanh_c)
+    tanh(c, out=tanh_c)
+    np.multiply(o, tanh_c, out=h)  # h = o * tanh(c)
+    return out
 
 
 def _pointwise_backward(dh, dc, c_prev, gates: LSTMGates, da=None):
@@ -155,12 +155,12 @@ def lstm_forward(x, h0, c0, W_ih, W_hh, b_ih, b_hh):
     xw += b_ih + b_hh  # in place: no second (T, N, 4H) array
     hs = np.empty((T, N, H), dtype=xw.dtype)
     cs = np.empty_like(hs)
-    tanh_cs = np.empty_like(hs)
+    gates = LSTMGates(*np.empty((5, T, N, H), dtype=xw.dtype))  # each (T, N, H), contiguous
     h, c = h0, c0
     for t in range(T):
-        xw[t] += h @ W_hh.T  # the pre-activation, turned into the gates in place below
-        h, c, _ = _pointwise_forward(xw[t], c, out=(hs[t], cs[t], xw[t], tanh_cs[t]))
-    gates = LSTMGates(*_gate_blocks(xw), tanh_cs)  # each (T, N, H), views of xw
+        xw[t] += h @ W_hh.T  # the pre-activation a_t
+        step_gates = LSTMGates(*(field[t] for field in gates))
+        h, c, _ = _pointwise_forward(xw[t], c, out=(hs[t], cs[t], step_gates))
     return hs, cs, LSTMCache(x, h0, c0, hs, cs, gates, W_ih, W_hh)
 
 
