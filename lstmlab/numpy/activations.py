@@ -18,7 +18,7 @@ def sigmoid(a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     than branching on the sign. ``out`` (optional, may be ``a`` itself) receives the result.
     """
     with np.errstate(over="ignore"):
-        e = np.exp(-a)
+        e = np.exp(np.negative(a))  # np.negative: lists and scalars work too
     e += 1.0
     return np.divide(1.0, e, out=out)
 
