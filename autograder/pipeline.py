@@ -215,6 +215,7 @@ def _run(opts: Options, pool: cf.ProcessPoolExecutor) -> dict:
         bar = tqdm(total=len(tasks), desc=f"grading {opts.assignment}", unit="student",
                    disable=not opts.progress)
         if tasks:
+            preload = report.preload_in_background()
             with pool:
                 futures = {pool.submit(worker.grade, t): sid for sid, t in tasks.items()}
                 for fut in cf.as_completed(futures):
@@ -228,6 +229,7 @@ def _run(opts: Options, pool: cf.ProcessPoolExecutor) -> dict:
                     state.update({sid: rows[sid]})
                     state_path.write_text(json.dumps(state, indent=1, sort_keys=True))
                     bar.update(1)
+            preload.join()
         bar.close()
         state.update(rows)
         state_path.write_text(json.dumps(state, indent=1, sort_keys=True))

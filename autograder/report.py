@@ -5,7 +5,33 @@ from __future__ import annotations
 import base64
 import html
 import io
+import threading
 from pathlib import Path
+
+
+def _import_plotting() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot  # noqa: F401
+    import matplotlib.ticker  # noqa: F401
+
+    import lstmlab.plots  # noqa: F401
+
+
+def preload_in_background() -> threading.Thread:
+    """Import matplotlib in a thread while the workers grade (the main process mostly waits),
+    so that :func:`histogram_png` at the end does not pay for it."""
+
+    def run():
+        try:
+            _import_plotting()
+        except Exception:  # histogram_png imports again and reports the problem
+            pass
+
+    thread = threading.Thread(target=run, name="preload-matplotlib", daemon=True)
+    thread.start()
+    return thread
 
 
 def histogram_png(scores: list[float], max_score: float) -> bytes:
