@@ -18,7 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
+from .lazy_imports import defer_rfc3987_syntax
+
+defer_rfc3987_syntax()  # before nbformat (see autograder/__main__.py)
+
+import nbformat  # noqa: E402
 
 from . import collect, course, kernel, sandbox
 from .execute import NOTES
