@@ -78,14 +78,14 @@ class Batch(NamedTuple):
 
 def _int_at_least(where: str, name: str, value, minimum: int, hint: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ShapeChecker(where)._fail(name, f"must be an int >= {minimum}, got {value!r}", hint)
+        raise ShapeChecker(where).error(name, f"must be an int >= {minimum}, got {value!r}", hint)
     return int(value)
 
 
 def _probability(where: str, name: str, value, hint: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
             or not 0.0 <= float(value) <= 1.0:
-        raise ShapeChecker(where)._fail(
+        raise ShapeChecker(where).error(
             name,
             f"must be a probability in [0, 1], got {value!r}",
             hint,
@@ -98,14 +98,14 @@ def one_hot(ids, size: int) -> np.ndarray:
     size = _int_at_least("one_hot", "size", size, 1, "the number of categories, e.g. 10")
     ids = np.asarray(ids)
     if ids.dtype.kind not in "iu":
-        raise ShapeChecker("one_hot")._fail(
+        raise ShapeChecker("one_hot").error(
             "ids",
             f"must hold integers, got dtype {ids.dtype}",
             "convert with ids.astype(np.int64)",
         )
     if ids.size and (ids.min() < 0 or ids.max() >= size):
         bad = ids.min() if ids.min() < 0 else ids.max()
-        raise ShapeChecker("one_hot")._fail(
+        raise ShapeChecker("one_hot").error(
             "ids",
             f"must lie in [0, size) = [0, {size}), got {bad}",
             "size is the number of categories, one more than the largest id",
@@ -155,7 +155,7 @@ def adding_problem(n: int, T: int, seed, variant: str = "two_marker") -> Batch:
     where = "adding_problem"
     n = _int_at_least(where, "n", n, 1, "the number of sequences, e.g. n=64")
     if variant not in ("two_marker", "hochreiter"):
-        raise ShapeChecker(where)._fail(
+        raise ShapeChecker(where).error(
             "variant",
             f"must be 'two_marker' or 'hochreiter', got {variant!r}",
             "'two_marker' is the form of most recent papers, 'hochreiter' the 1997 one",

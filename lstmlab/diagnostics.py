@@ -54,14 +54,14 @@ _PARAM_NAMES = ("W_ih", "W_hh", "b_ih", "b_hh")
 def _layer(where: str, kind, params, x, h0, c0):
     """Validate ``kind``, ``params``, ``x`` and the initial states; return them ready to use."""
     if kind not in GATES:
-        raise ShapeChecker(where)._fail(
+        raise ShapeChecker(where).error(
             "kind",
             f"must be one of {sorted(GATES)}, got {kind!r}",
             "'rnn' is the tanh RNN; 'lstm' and 'gru' are the gated cells",
         )
     if not isinstance(params, dict) or set(_PARAM_NAMES) - set(params):
         got = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise ShapeChecker(where)._fail(
+        raise ShapeChecker(where).error(
             "params",
             f"must be a dict with keys {list(_PARAM_NAMES)}, got {got}",
             f"make one with lstmlab.numpy.init_params({kind!r}, D, H, seed)",
@@ -72,7 +72,7 @@ def _layer(where: str, kind, params, x, h0, c0):
     if kind == "lstm":
         c0 = checker.optional_state("c0", c0, ("N", "H"), np.float64)
     elif c0 is not None:
-        raise ShapeChecker(where)._fail(
+        raise ShapeChecker(where).error(
             "c0",
             f"is only for the LSTM, got an array for kind={kind!r}",
             "the RNN and the GRU have no cell state; drop c0",
@@ -116,7 +116,7 @@ def _upstream(where, checker, loss_at, upstream, T, N, H):
     """The (T, N, H) upstream gradient ``dhs`` for the chosen loss position."""
     if isinstance(loss_at, (int, np.integer)) and not isinstance(loss_at, bool):
         if not -T <= loss_at < T:
-            raise ShapeChecker(where)._fail(
+            raise ShapeChecker(where).error(
                 "loss_at",
                 f"must be a step in [-T, T) = [{-T}, {T}), got {loss_at}",
                 "use 'last', 'all' or a step index",
@@ -127,7 +127,7 @@ def _upstream(where, checker, loss_at, upstream, T, N, H):
     elif loss_at == "all":
         steps = list(range(T))
     else:
-        raise ShapeChecker(where)._fail(
+        raise ShapeChecker(where).error(
             "loss_at",
             f"must be 'last', 'all' or a step index, got {loss_at!r}",
             "'last' puts the gradient on h at the final step only (a loss read at the end)",
@@ -199,7 +199,7 @@ def _reduce(where, norms, reduce):
         # (no path at all) stays zero instead of raising a log(0) warning.
         with np.errstate(divide="ignore"):
             return np.exp(np.log(norms).mean(axis=1))
-    raise ShapeChecker(where)._fail(
+    raise ShapeChecker(where).error(
         "reduce",
         f"must be 'mean' or 'geometric', got {reduce!r}",
         "'geometric' averages log-norms, which suits values spanning many decades",
@@ -323,14 +323,14 @@ def scale_to_spectral_radius(W, rho: float) -> np.ndarray:
     W = _square("scale_to_spectral_radius", W)
     if isinstance(rho, bool) or not isinstance(rho, (int, float, np.floating, np.integer)) \
             or not (np.isfinite(rho) and rho >= 0):
-        raise ShapeChecker("scale_to_spectral_radius")._fail(
+        raise ShapeChecker("scale_to_spectral_radius").error(
             "rho",
             f"must be a finite number >= 0, got {rho!r}",
             "rho < 1 makes a linear recurrence decay, rho > 1 makes it grow",
         )
     current = spectral_radius(W)
     if current == 0.0:
-        raise ShapeChecker("scale_to_spectral_radius")._fail(
+        raise ShapeChecker("scale_to_spectral_radius").error(
             "W",
             "has spectral radius 0 (it is nilpotent, e.g. all zeros), so no rescaling "
             "reaches another radius",

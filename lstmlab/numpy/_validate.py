@@ -48,25 +48,27 @@ class ShapeChecker:
         symbolic = "(" + ", ".join(dims) + (",)" if len(dims) == 1 else ")")
         return f"{symbolic} = {self._concrete(dims)}"
 
-    def _fail(self, name: str, problem: str, hint: str) -> ValueError:
+    def error(self, name: str, problem: str, hint: str) -> ValueError:
+        """The package's one error format: ``where: argument 'name' problem. Hint: hint``
+        (returned, for the caller to raise; other modules use it for non-shape checks too)."""
         return ValueError(f"{self.where}: argument '{name}' {problem}. Hint: {hint}")
 
     def array(self, name: str, value, dims: tuple[str, ...], hint: str = "") -> np.ndarray:
         """Validate ``value`` and bind its sizes; return it unchanged."""
         if not isinstance(value, np.ndarray):
-            raise self._fail(
+            raise self.error(
                 name,
                 f"must be a NumPy array of shape {self._expected(dims)}, got {type(value).__name__}",
                 "convert it with np.asarray(value, dtype=np.float64)",
             )
         if value.dtype.kind != "f":
-            raise self._fail(
+            raise self.error(
                 name,
                 f"must have a floating dtype (shape {self._expected(dims)}), got dtype {value.dtype}",
                 "integer arrays would truncate every update; use value.astype(np.float64)",
             )
         if value.ndim != len(dims):
-            raise self._fail(
+            raise self.error(
                 name,
                 f"should have shape {self._expected(dims)} ({len(dims)} axes) "
                 f"but has shape {value.shape} ({value.ndim} axes)",
@@ -80,7 +82,7 @@ class ShapeChecker:
                     continue
                 if letter not in self.sizes:
                     if size % factor:
-                        raise self._fail(
+                        raise self.error(
                             name,
                             f"should have shape {self._expected(dims)} but axis {axis} has size "
                             f"{size}, which is not a multiple of {factor}",
@@ -89,7 +91,7 @@ class ShapeChecker:
                     self.sizes[letter] = size // factor
                     self.bound_by[letter] = name
                 elif size != factor * self.sizes[letter]:
-                    raise self._fail(
+                    raise self.error(
                         name,
                         f"should have shape {self._expected(dims)} but has shape {value.shape}: "
                         f"axis {axis} is {size}, expected {symbol} = {factor * self.sizes[letter]} "
@@ -98,7 +100,7 @@ class ShapeChecker:
                     )
         if not np.all(np.isfinite(value)):
             bad = int(np.size(value) - np.count_nonzero(np.isfinite(value)))
-            raise self._fail(
+            raise self.error(
                 name,
                 f"(shape {value.shape}) contains {bad} NaN or inf value(s)",
                 "a NaN usually comes from an earlier step that diverged; lower the learning rate or clip gradients",

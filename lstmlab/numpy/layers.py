@@ -32,14 +32,14 @@ def _float_array(where: str, name: str, value, spec: str) -> np.ndarray:
     """Return ``value`` as a float64 array; refuse non-numeric or non-finite input."""
     arr = np.asarray(value)
     if arr.dtype.kind not in "fiu":
-        raise ShapeChecker(where)._fail(
+        raise ShapeChecker(where).error(
             name,
             f"must be a float array of shape {spec}, got dtype {arr.dtype}",
             f"convert it with np.asarray({name}, dtype=np.float64)",
         )
     arr = arr.astype(np.float64, copy=False)
     if not np.all(np.isfinite(arr)):
-        raise ShapeChecker(where)._fail(
+        raise ShapeChecker(where).error(
             name,
             f"(shape {arr.shape}) contains NaN or inf values",
             "a NaN usually comes from an earlier step that diverged; lower the learning rate "
@@ -140,14 +140,14 @@ def mse_loss(pred, target):
     pred = _float_array("mse_loss", "pred", pred, "(...)")
     target = _float_array("mse_loss", "target", target, "(...)")
     if pred.shape != target.shape:
-        raise ShapeChecker("mse_loss")._fail(
+        raise ShapeChecker("mse_loss").error(
             "target",
             f"should have the shape of pred, {pred.shape}, but has shape {target.shape}",
             "no broadcasting here, since (N,) against (N, 1) would silently give an (N, N) "
             "difference; reshape one of them, e.g. target.reshape(pred.shape)",
         )
     if pred.size == 0:
-        raise ShapeChecker("mse_loss")._fail(
+        raise ShapeChecker("mse_loss").error(
             "pred",
             "is empty (shape {})".format(pred.shape),
             "the mean of no elements is undefined; check the batch size",
@@ -180,7 +180,7 @@ def softmax_cross_entropy(logits, labels, mask=None):
     where = "softmax_cross_entropy"
     logits = _float_array(where, "logits", logits, "(..., C)")
     if logits.ndim < 1 or logits.shape[-1] < 1:
-        raise ShapeChecker(where)._fail(
+        raise ShapeChecker(where).error(
             "logits",
             f"should have shape (..., C) with C >= 1 classes, got {logits.shape}",
             "the last axis holds one score per class",
@@ -188,7 +188,7 @@ def softmax_cross_entropy(logits, labels, mask=None):
     lead, C = logits.shape[:-1], logits.shape[-1]
     labels = np.asarray(labels)
     if labels.shape != lead:
-        raise ShapeChecker(where)._fail(
+        raise ShapeChecker(where).error(
             "labels",
             f"should have shape (...) = {lead} (the shape of logits {logits.shape} without the "
             f"class axis) but has shape {labels.shape}",
@@ -196,7 +196,7 @@ def softmax_cross_entropy(logits, labels, mask=None):
             "one-hot targets",
         )
     if labels.dtype.kind not in "iu":
-        raise ShapeChecker(where)._fail(
+        raise ShapeChecker(where).error(
             "labels",
             f"must hold integer class indices, got dtype {labels.dtype}",
             "convert with labels.astype(np.int64)",
@@ -206,7 +206,7 @@ def softmax_cross_entropy(logits, labels, mask=None):
     else:
         mask = np.asarray(mask)
         if mask.shape != lead:
-            raise ShapeChecker(where)._fail(
+            raise ShapeChecker(where).error(
                 "mask",
                 f"should have shape (...) = {lead}, the shape of labels, but has shape {mask.shape}",
                 "True where the position counts in the loss",
@@ -215,7 +215,7 @@ def softmax_cross_entropy(logits, labels, mask=None):
             keep = mask
         else:
             if not np.all((mask == 0) | (mask == 1)):
-                raise ShapeChecker(where)._fail(
+                raise ShapeChecker(where).error(
                     "mask",
                     "must hold booleans or 0/1 values, got other numbers",
                     "the mask selects positions; it is not a weight",
@@ -223,7 +223,7 @@ def softmax_cross_entropy(logits, labels, mask=None):
             keep = mask.astype(bool)
     count = int(np.count_nonzero(keep))
     if count == 0:
-        raise ShapeChecker(where)._fail(
+        raise ShapeChecker(where).error(
             "mask",
             f"selects no position (all {keep.size} entries are false), so the mean is undefined",
             "check the sequence lengths the mask was built from",
@@ -231,7 +231,7 @@ def softmax_cross_entropy(logits, labels, mask=None):
     kept = labels[keep]
     if np.any((kept < 0) | (kept >= C)):
         bad = kept[(kept < 0) | (kept >= C)][0]
-        raise ShapeChecker(where)._fail(
+        raise ShapeChecker(where).error(
             "labels",
             f"must be class indices in [0, C) = [0, {C}), got {bad}",
             "mask out padding positions instead of giving them an out-of-range label",
