@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import zmq
-from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.manager import AsyncKernelManager, KernelManager
 
 from .sandbox import Limits, is_root, prepare_scratch, sandbox_uid, wrap_command
 
@@ -42,8 +42,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         super().__init__(**kwargs)
         self.limits = limits or Limits()
         self.slot = slot
-        # A short path: Unix socket paths are limited to ~107 bytes.
-        self.scratch = prepare_scratch(Path(tempfile.mkdtemp(prefix="agk-", dir="/tmp")), slot)
+        self.scratch = prepare_scratch(Path(tempfile.mkdtemp(prefix="agk-", dir=scratch_parent())), slot)
         self.transport = "ipc"
         self.ip = str(self.scratch / "s")
         self.connection_file = str(self.scratch / "kernel.json")
@@ -71,12 +70,42 @@ class SandboxedKernelManager(AsyncKernelManager):
             kw["stderr"] = stderr
             return await super()._async_launch_kernel(kernel_cmd, **kw)
 
+    async def start_kernel(self, **kw) -> None:
+        # AsyncKernelManager.start_kernel is KernelManager._async_start_kernel itself (not a
+        # call through self): wrapped here so that a kernel that fails to start (launch error,
+        # post-start error) is stopped and its scratch folder removed -- nbclient then raises
+        # without ever cleaning up a manager it did not create.
+        try:
+            await KernelManager._async_start_kernel(self, **kw)
+        except BaseException:
+            try:
+                if self.has_kernel:
+                    await self._async_kill_kernel()
+            finally:
+                await self._async_cleanup_resources()
+            raise
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
-        await super()._async_cleanup_resources(restart=restart)
+        await KernelManager._async_cleanup_resources(self, restart=restart)
         if not restart:
             if is_root():
                 wait_for_uid_gone(sandbox_uid(self.slot))
             shutil.rmtree(self.scratch, ignore_errors=True)
+
+    # AsyncKernelManager binds cleanup_resources to KernelManager's function, past any
+    # override: nbclient calls it (and not shutdown_kernel) for a kernel that already died
+    # (os._exit, memory limit), which left the scratch folder behind.
+    cleanup_resources = _async_cleanup_resources
+
+
+def scratch_parent() -> str:
+    """Folder of the kernels' scratch folders: ``TMPDIR`` when its path is short, else ``/tmp``.
+
+    Short because the Unix sockets inside live at ``<parent>/agk-XXXXXXXX/s-N`` and a socket
+    path is limited to ~107 bytes.
+    """
+    parent = tempfile.gettempdir()
+    return parent if len(parent) <= 64 else "/tmp"
 
 
 def drop_stderr() -> None:
