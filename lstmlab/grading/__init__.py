@@ -13,7 +13,10 @@ Integrity: while the learner's function runs, any call into ``lstmlab/numpy`` or
 check; arrays are compared in plain Python over their float64 bytes.  The attributes of
 this module cannot be reassigned, and hidden test cells call :func:`fresh`, which loads the
 checks (and the reference) again from their source files, so editing this module's
-internals from a notebook does not change what hidden tests see.
+internals from a notebook does not change what hidden tests see.  Under the autograder each
+check also records the values the learner's code returned (:mod:`lstmlab.evidence`), and
+the grader replays passed test cells from them outside the kernel: whatever a notebook does
+to its own interpreter, a pass counts only if the real checks accept those values.
 
 Shapes: T time steps, N batch, D input size, H hidden size; x is (T, N, D).
 """

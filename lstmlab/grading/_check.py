@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import traceback
 
+from lstmlab import evidence
+
 from . import _guard, _safe
 
 _GRADING_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -84,6 +86,9 @@ class Check:
                 hint="remove the cell that assigns to numpy attributes, restart the kernel "
                 "(Kernel > Restart) and run all cells again.",
             )
+        # Under the autograder: records every learner value (or, replaying outside the
+        # kernel, supplies them); None in a learner's own Jupyter (see lstmlab.evidence).
+        self.evidence = evidence.start(name)
 
     # ------------------------------------------------------------------ failing
     def fail(self, *lines: str, hint: str | None = None, case: Case | None = None):
@@ -97,7 +102,13 @@ class Check:
 
     # ------------------------------------------------------------------ calling
     def call(self, fn, args: tuple, case: Case, what: str | None = None, arg_names=()):
-        """``fn(*args)`` under watch.  Inputs are deep copies; their mutation is reported."""
+        """``fn(*args)`` under watch.  Inputs are deep copies; their mutation is reported.
+
+        Replaying evidence (outside the kernel), ``fn`` is not called: the value it returned
+        in the kernel is returned instead.
+        """
+        if self.evidence is not None and self.evidence.replaying:
+            return self.evidence.keep()
         what = what or getattr(fn, "__name__", self.name)
         if not callable(fn):
             self.fail(f"expected a function for {what}, got {type(fn).__name__}.",
@@ -137,7 +148,12 @@ class Check:
         for w in watch.warnings:
             if w not in self.warnings:
                 self.warnings.append(w)
-        return result
+        return self.keep(result)
+
+    def keep(self, value):
+        """A value the learner supplied (a returned value, or data handed to the check):
+        recorded as evidence under the autograder, replaced by the recorded one in replay."""
+        return value if self.evidence is None else self.evidence.keep(value)
 
     def unpack(self, result, names: tuple, case: Case, what: str):
         """Check that ``result`` is a tuple of ``len(names)`` items; return it as a tuple."""
@@ -218,7 +234,10 @@ class Check:
         self.fail(*lines, hint=hint or generic_hint, case=case)
 
     def finish(self) -> None:
-        """Report captured warnings on stdout (never stderr, which nbgrader counts as a failure)."""
+        """The check passed: write its evidence, and report captured warnings on stdout (never
+        stderr, which nbgrader counts as a failure)."""
+        if self.evidence is not None:
+            self.evidence.done()
         if self.warnings:
             print(f"{self.name}: passed, but your code raised warnings while being checked:")
             for w in self.warnings[:5]:

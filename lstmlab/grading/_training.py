@@ -53,6 +53,13 @@ def check_adding_predictions(predict, target_mse: float, T: int, seed: int = 123
     check.finish()
 
 
+def _floats_or_none(values):
+    try:
+        return [float(v) for v in values]
+    except (TypeError, ValueError):
+        return None
+
+
 def check_clipping_rescue(losses_plain, losses_clipped, target: float) -> None:
     """Check that clipping rescues a run that fails without it.
 
@@ -65,11 +72,8 @@ def check_clipping_rescue(losses_plain, losses_clipped, target: float) -> None:
     case = Case("your two training runs", {})
     runs = {}
     for name, losses in (("losses_plain", losses_plain), ("losses_clipped", losses_clipped)):
-        values = None
-        try:
-            values = [float(v) for v in losses]
-        except (TypeError, ValueError):
-            pass
+        # Reading the learner's sequence is learner code too (their __iter__, __float__): a call.
+        values = check.call(lambda: _floats_or_none(losses), (), case, name)
         if values is None:
             check.fail(f"{name} must be a sequence of numbers (one loss per step), got {type(losses).__name__}.",
                        case=case)

@@ -317,9 +317,9 @@ print(f"training loss: first {losses[0]:.3f}, last 50 steps {np.mean(losses[-50:
 # %% lstmlab={"kind": "tests", "id": "test_adding", "points": 3}
 from lstmlab.grading import check_adding_predictions
 
-check_adding_predictions(predict, target_mse=0.01, T=T_ADD)
+check_adding_predictions(predict, target_mse=0.01, T=10)
 ### BEGIN HIDDEN TESTS
 from lstmlab.grading import fresh
 
-fresh().check_adding_predictions(predict, target_mse=0.01, T=T_ADD, seed=308)
+fresh().check_adding_predictions(predict, target_mse=0.01, T=10, seed=308)
 ### END HIDDEN TESTS
