@@ -9,6 +9,9 @@ What it changes compared with nbgrader's own ``Execute``:
   their points), and every later code cell gets an error output saying why it did not
   run (so its tests score 0).  nbgrader alone would raise and leave the whole notebook
   unscored;
+* each locked test cell that passed is replayed outside the kernel from the values the
+  learner's code returned to its checks (:mod:`autograder.verify`); if the replay fails, so
+  does the cell;
 * output is capped per notebook, so printing gigabytes cannot exhaust the grader's
   memory.  What decides a grade is never dropped: errors and ``execute_result`` are
   kept, and a cell keeps at least the start of each stream it wrote (nbgrader gives 0
@@ -32,21 +35,27 @@ from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_locked
 from traitlets import Float, Integer, Unicode
 
+from lstmlab.evidence import checks_only
+
+from . import verify
 from .kernel import SandboxedKernelManager
 from .sandbox import Limits, is_root, sandbox_uid
 
 #: notebook id -> list of ``{"kind": ..., "message": ...}`` recorded while executing.
-#: Kinds: ``timeout`` (cell or notebook limit), ``died`` (kernel died), ``output`` (truncated).
+#: Kinds: ``timeout`` (cell or notebook limit), ``died`` (kernel died), ``output`` (truncated),
+#: ``unconfirmed`` (a test cell that passed in the kernel failed its replay, :mod:`autograder.verify`).
 NOTES: dict[str, list[dict]] = {}
 
 STOPPED_ENAME = "AutograderStopped"
+UNCONFIRMED_ENAME = "AutograderUnconfirmed"
 
 #: Run (as a silent user expression, outside the notebook) before each locked test cell: a notebook that swapped
 #: ``lstmlab.grading`` in ``sys.modules`` (or through an import hook of its own) for a fake gets
 #: the real checks, imported again from their files, and IPython input/AST transformers added
-#: by the notebook, or methods it replaced on the shell instance, are dropped.  A heuristic: code
-#: that rewrites the interpreter more deeply (e.g. patches IPython's classes) can undo anything
-#: run in the same process (see README, "Isolation"); such code is also flagged.
+#: by the notebook, or methods it replaced on the shell instance, are dropped.  A courtesy for
+#: the feedback (the test runs and says what is wrong), not the defence: code that rewrites the
+#: interpreter more deeply can undo anything run in the same process, which is why every passed
+#: test cell is confirmed outside the kernel afterwards (:mod:`autograder.verify`).
 PRELUDE = """\
 def _autograder_prelude():
     import sys
@@ -64,10 +73,10 @@ del _autograder_prelude
 """
 
 
-def _error_output(message: str) -> NotebookNode:
+def _error_output(message: str, ename: str = STOPPED_ENAME) -> NotebookNode:
     return NotebookNode(
-        output_type="error", ename=STOPPED_ENAME, evalue=message,
-        traceback=[f"{STOPPED_ENAME}: {message}"],
+        output_type="error", ename=ename, evalue=message,
+        traceback=[f"{ename}: {message}"],
     )
 
 
@@ -142,6 +151,7 @@ class SandboxedExecute(Execute):
         self._check_assign_resources(resources)
         deadline = monotonic() + self.notebook_timeout
         stopped: str | None = None
+        evidence: dict[int, list | str] = {}  # test cell index -> its records (or why unreadable)
         # cleanup_kc: nbclient only shuts down kernels it created itself, and we made this one.
         with self.setup_kernel(cleanup_kc=True):
             info_msg = self.wait_for_reply(self.kc.kernel_info())
@@ -159,10 +169,14 @@ class SandboxedExecute(Execute):
                 remaining = deadline - monotonic()
                 by_notebook = remaining < self.cell_timeout
                 self.timeout = max(1, math.ceil(min(self.cell_timeout, remaining)))
+                test_cell = is_grade(cell) and is_locked(cell)
                 try:
-                    if is_grade(cell) and is_locked(cell):
+                    if test_cell:
                         self._prelude()
+                        verify.clear(km.scratch)
                     self.preprocess_cell(cell, resources, index)
+                    if test_cell:
+                        evidence[index] = verify.collect(km.scratch)
                 except CellTimeoutError:
                     if by_notebook:
                         why = f"the notebook's time limit ({self.notebook_timeout:g} s) was reached"
@@ -179,8 +193,22 @@ class SandboxedExecute(Execute):
                     )
                     self._note("died", stopped)
                     cell.outputs.append(_error_output(stopped))
+        self._confirm(evidence)
         self.set_widgets_metadata()
         return self.nb, self.resources
+
+    def _confirm(self, evidence: dict) -> None:
+        """Fail each test cell that passed in the kernel but not when replayed outside it."""
+        for index, records in evidence.items():
+            cell = self.nb.cells[index]
+            if not verify.passed(cell) or not checks_only(cell.source):
+                continue
+            reason = verify.confirm(cell.source, records)
+            if reason:
+                message = (f"cell {index + 1} passed inside the notebook, but the grader could not confirm it "
+                           f"from the values your code returned: {reason}")
+                cell.outputs.append(_error_output(message, UNCONFIRMED_ENAME))
+                self._note("unconfirmed", message)
 
     def _prelude(self) -> None:
         try:

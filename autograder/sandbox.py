@@ -127,6 +127,10 @@ def _ancestor_dirs(paths) -> list[str]:
     return seen
 
 
+#: File in the kernel's scratch folder where the checks write their evidence (lstmlab.evidence).
+EVIDENCE_FILE = ".lstmlab-evidence.jsonl"
+
+
 def kernel_environment(home: Path) -> dict[str, str]:
     """The whole environment of the kernel: nothing is inherited from the grader."""
     return {
@@ -145,6 +149,9 @@ def kernel_environment(home: Path) -> dict[str, str]:
         "OPENBLAS_NUM_THREADS": "1",
         "MKL_NUM_THREADS": "1",
         "NBGRADER_EXECUTION": "autograde",
+        # lstmlab.grading's checks record what the learner's code returned here, for the
+        # grader to confirm outside the kernel (autograder/verify.py).
+        "LSTMLAB_EVIDENCE": str(home / EVIDENCE_FILE),
     }
 
 

@@ -201,7 +201,7 @@ def grade(task: Task) -> dict:
             result["notes"].append(f"{nb_name}.ipynb: {n['message']}")
             if n["kind"] == "timeout":
                 result["timed_out"] = True
-            elif n["kind"] in ("died", "output"):
+            elif n["kind"] in ("died", "output", "unconfirmed"):
                 result["flags"].append(f"{nb_name}.ipynb: {n['message']}")
     result["cells"] = _scores(cfg.CourseDirectory.db_url, task.assignment, task.student_id)
 

@@ -136,6 +136,37 @@ def build_cases(release: Path, course: Path, subs_root: Path):
         _cls.run_cell = lambda self, raw_cell, *a, **k: _orig_run_cell(self, "pass", *a, **k)
         _cls.run_cell_async = lambda self, raw_cell, *a, **k: _orig_run_cell_async(self, "pass", *a, **k)
         """)
+    # Deeper in-process patches: each makes the later test cells "pass" in the kernel without
+    # running; autograder.verify replays every passed test cell outside the kernel from the
+    # values the checks recorded, and there are none (or only wrong ones) to replay.
+    cases["fake_execute_reply"] = later("""
+        _kernel = get_ipython().kernel
+        async def _do_nothing(code, silent, store_history=True, user_expressions=None, allow_stdin=False, **kw):
+            return {"status": "ok", "execution_count": 1, "user_expressions": {}, "payload": []}
+        _kernel.do_execute = _do_nothing
+        """)
+    cases["cleanup_transform"] = later("""
+        get_ipython().input_transformer_manager.cleanup_transforms.insert(0, lambda lines: ["pass\\n"])
+        """)
+    cases["forge_evidence"] = later("""
+        import json, os, re
+        import numpy as np
+        from lstmlab import evidence as _ev
+        _cls = type(get_ipython())
+        def _forging(orig):
+            def run(self, raw_cell, *a, **k):
+                names = re.findall(r"(check_\\w+)\\(", raw_cell)
+                if names and os.environ.get("LSTMLAB_EVIDENCE"):
+                    value = _ev.encode((np.zeros((3, 5)),) * 6)
+                    with open(os.environ["LSTMLAB_EVIDENCE"], "a") as f:
+                        for name in names:
+                            f.write(json.dumps({"check": name, "values": [value] * 12}) + "\\n")
+                    raw_cell = "pass"
+                return orig(self, raw_cell, *a, **k)
+            return run
+        _cls.run_cell = _forging(_cls.run_cell)
+        _cls.run_cell_async = _forging(_cls.run_cell_async)
+        """)
     cases["call_reference"] = later("""
         from lstmlab.numpy import rnn_step_backward as _ref_step_backward
         from lstmlab.numpy import rnn_forward, rnn_backward
@@ -225,20 +256,13 @@ def tamper(tmp_path_factory):
 
 CASES = ["infinite_loop", "sys_exit", "os_exit", "memory_bomb", "fork_bomb", "print_gigabytes",
          "patch_numpy", "patch_builtins", "replace_grading", "grading_import_hook", "input_transformer",
-         "replace_run_cell", "patch_shell_class", "call_reference", "delete_test_cells",
+         "replace_run_cell", "patch_shell_class", "fake_execute_reply", "cleanup_transform", "forge_evidence",
+         "call_reference", "delete_test_cells",
          "edit_locked_cells", "read_instructor_files", "write_gradebook", "not_json",
          "control_correct", "control_partial"]
 
 
-# Known limit of any in-process grader (README, "Isolation"): a notebook that patches IPython's
-# shell class turns every later cell, tests included, into `pass`. It is flagged (get_ipython),
-# not prevented; strict xfail reports the day it is.
-KNOWN_HOLES = {"patch_shell_class"}
-
-
-@pytest.mark.parametrize("case", [
-    pytest.param(c, marks=pytest.mark.xfail(strict=True, reason="in-process: IPython's shell class patched"))
-    if c in KNOWN_HOLES else c for c in CASES])
+@pytest.mark.parametrize("case", CASES)
 def test_no_unearned_points(tamper, case):
     expected = tamper["cases"][case][1]
     expected = tamper["full"] if expected is None else expected
@@ -265,7 +289,8 @@ def test_runaways_stopped_with_a_note(tamper):
     assert "kernel died" in g["os_exit"]["notes"]
     assert g["not_json"]["status"] == "failed" and "not valid JSON" in g["not_json"]["notes"]
     for case in ("delete_test_cells", "edit_locked_cells", "replace_grading", "patch_builtins",
-                 "grading_import_hook", "input_transformer", "replace_run_cell", "patch_shell_class"):
+                 "grading_import_hook", "input_transformer", "replace_run_cell", "patch_shell_class",
+                 "fake_execute_reply", "cleanup_transform", "forge_evidence"):
         assert g[case]["flagged"] == "1", g[case]
     size = (tamper["out"] / "feedback" / "print_gigabytes" / "rnn.html").stat().st_size
     assert size < 5 * 1024**2
