@@ -17,6 +17,8 @@ from pathlib import Path
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from . import gradebook_lock
+
 AUTOGRADER_DIR = Path(__file__).resolve().parent
 REPO_ROOT = AUTOGRADER_DIR.parent
 DEFAULT_SOURCE = REPO_ROOT / "notebooks"
@@ -180,11 +182,13 @@ def ensure_generated(cfg: Config, source_dir: Path, assignment: str) -> bool:
     root = Path(cfg.CourseDirectory.root)
     stamp = root / "work" / f"{assignment}.source-digest"
     digest = source_digest(source_dir, assignment)
-    if (stamp.exists() and stamp.read_text() == digest and (root / "release" / assignment).is_dir()
-            and _has_assignment(cfg.CourseDirectory.db_url, assignment)):
-        return False
-    sync_source(source_dir, root, assignment)
-    generate_assignment(cfg, assignment)
+    # Graders sharing a PostgreSQL gradebook must not create its tables or generate at once.
+    with gradebook_lock.exclusive(cfg.CourseDirectory.db_url):
+        if (stamp.exists() and stamp.read_text() == digest and (root / "release" / assignment).is_dir()
+                and _has_assignment(cfg.CourseDirectory.db_url, assignment)):
+            return False
+        sync_source(source_dir, root, assignment)
+        generate_assignment(cfg, assignment)
     stamp.parent.mkdir(parents=True, exist_ok=True)
     stamp.write_text(digest)
     return True
