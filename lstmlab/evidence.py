@@ -16,8 +16,8 @@ the grader's own checks accept values that are wrong.  A forged evidence file ca
 claim values, and the values are checked; missing evidence fails.  What it cannot do:
 tell whether right values were computed honestly (e.g. by a copy of the reference).
 
-Values are stored as JSON with tags; arrays as ``.npy`` bytes, read back with
-``allow_pickle=False``, so reading evidence never runs code.  Objects that are not plain
+Values are stored as JSON with tags; arrays as their raw bytes with dtype, shape and order
+(numeric dtypes only), so reading evidence never runs code.  Objects that are not plain
 data (a learner's own cache class, a module) are kept as :class:`Opaque` placeholders:
 the checks only pass them back to the learner's code, which replay never calls.
 """
@@ -27,7 +27,6 @@ from __future__ import annotations
 import ast
 import base64
 import builtins
-import io
 import json
 import os
 from collections import deque
@@ -70,10 +69,10 @@ def encode(value, depth: int = 0):
         return {"opaque": kind.__name__}
     if kind in _SCALARS:
         return value if kind is not float or value == value and abs(value) != float("inf") else {"float": repr(value)}
-    if kind is np.ndarray and not value.dtype.hasobject:
-        buffer = io.BytesIO()
-        np.save(buffer, value, allow_pickle=False)
-        return {"ndarray": base64.b64encode(buffer.getvalue()).decode("ascii")}
+    if kind is np.ndarray and not value.dtype.hasobject and value.dtype.fields is None:
+        order = "F" if value.flags.f_contiguous and not value.flags.c_contiguous else "C"
+        return {"ndarray": base64.b64encode(value.tobytes(order=order)).decode("ascii"),
+                "array": [value.dtype.str, list(value.shape), order]}
     if isinstance(value, np.generic) and kind.__module__ == "numpy" and not value.dtype.hasobject:
         return {"npscalar": value.dtype.str, "value": encode(value.item(), depth + 1)}
     if kind is tuple or kind is list:
@@ -87,13 +86,13 @@ def decode(obj):
     """Inverse of :func:`encode`.  Raises :class:`EvidenceError` on anything malformed."""
     if obj is None or type(obj) in (bool, int, float, str):
         return obj
-    if type(obj) is not dict or len(obj) not in (1, 2):
+    if type(obj) is not dict or not 1 <= len(obj) <= 2:
         raise EvidenceError(f"malformed evidence value {str(obj)[:80]!r}")
     try:
         if "float" in obj:
             return float(obj["float"])
         if "ndarray" in obj:
-            return np.load(io.BytesIO(base64.b64decode(obj["ndarray"], validate=True)), allow_pickle=False)
+            return _array(base64.b64decode(obj["ndarray"], validate=True), *obj["array"])
         if "npscalar" in obj:
             dtype = np.dtype(obj["npscalar"])
             if dtype.hasobject:
@@ -112,6 +111,22 @@ def decode(obj):
     except Exception as err:  # bad base64, a truncated .npy, a wrong type inside
         raise EvidenceError(f"malformed evidence value: {type(err).__name__}: {err}") from None
     raise EvidenceError(f"malformed evidence value {str(obj)[:80]!r}")
+
+
+def _array(data: bytes, dtype: str, shape: list, order: str) -> np.ndarray:
+    """An array from its raw bytes; only plain numeric / bool / string dtypes (never objects)."""
+    dtype = np.dtype(dtype)
+    if dtype.hasobject or dtype.fields is not None or dtype.kind not in "biufcSUmM":
+        raise EvidenceError(f"array dtype {dtype} is not allowed in evidence")
+    if order not in ("C", "F") or not all(type(n) is int and n >= 0 for n in shape):
+        raise EvidenceError("malformed array header in evidence")
+    count = 1
+    for n in shape:
+        count *= n
+    if count * dtype.itemsize != len(data):
+        raise EvidenceError(f"array of shape {tuple(shape)} and dtype {dtype} needs {count * dtype.itemsize} bytes, "
+                            f"the evidence has {len(data)}")
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order=order).copy(order=order)
 
 
 # --------------------------------------------------------------------------- recording

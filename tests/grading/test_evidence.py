@@ -65,7 +65,12 @@ def test_malformed_or_pickled_values_are_refused():
     import base64
 
     pickled = {"ndarray": base64.b64encode(buffer.getvalue()).decode()}
-    for bad in (pickled, {"ndarray": "not base64!"}, {"npscalar": "|O", "value": 1}, {"what": 1}, [1, 2]):
+    raw = base64.b64encode(b"\0" * 8).decode()
+    for bad in (pickled, {"ndarray": "not base64!", "array": ["<f8", [1], "C"]},
+                {"ndarray": raw, "array": ["|O", [1], "C"]},  # object arrays would unpickle
+                {"ndarray": raw, "array": ["<f8", [2], "C"]},  # 8 bytes are not 2 float64s
+                {"ndarray": raw, "array": ["<f8", [-1], "C"]}, {"ndarray": raw, "array": ["<f8", [1], "X"]},
+                {"npscalar": "|O", "value": 1}, {"what": 1}, [1, 2]):
         with pytest.raises(evidence.EvidenceError):
             evidence.decode(bad)
 
