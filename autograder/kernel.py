@@ -16,11 +16,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 
 import zmq
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager, KernelManager
 
-from .sandbox import Limits, is_root, prepare_scratch, sandbox_uid, wrap_command
+from .sandbox import REPO_ROOT, Limits, is_root, prepare_scratch, sandbox_uid, wrap_command
 
 
 #: stderr file of the last kernel started in this process (read when a start fails).
@@ -28,6 +30,57 @@ LAST_STDERR = ""
 
 #: Largest message accepted from a kernel.
 MAX_MESSAGE_BYTES = 16 * 1024**2
+
+#: The kernel's ``python -c`` program: ``ipykernel_launcher`` without the debugger.  ipykernel
+#: imports debugpy (~0.1 s of CPU per kernel) only to offer a debugger that grading never
+#: uses; ``None`` in ``sys.modules`` makes that import fail, which ipykernel handles.
+KERNEL_MAIN = """\
+import sys
+if sys.path and sys.path[0] == "":
+    del sys.path[0]  # as ipykernel_launcher: not the working folder while ipykernel loads
+sys.modules["debugpy"] = None
+from ipykernel import kernelapp
+kernelapp.launch_new_instance()
+"""
+
+
+class SandboxedKernelClient(AsyncKernelClient):
+    """``AsyncKernelClient`` that does not sit idle once the kernel has answered.
+
+    jupyter_client's ``wait_for_ready`` ends by reading IOPub until it stays silent for
+    0.2 s: a fixed 0.2 s of idle wall time per kernel.  nbclient ignores IOPub messages that
+    answer other requests, so draining what already arrived is enough.
+    """
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            self.kernel_info()
+            try:
+                msg = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                pass
+            else:
+                if msg["msg_type"] == "kernel_info_reply":
+                    # IOPub connected (the kernel's status messages reach us)? Else ask again.
+                    try:
+                        await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(msg)
+                        break
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+        while True:  # drain, without waiting for silence
+            try:
+                await self.iopub_channel.get_msg(timeout=0)
+            except Empty:
+                break
+
+    wait_for_ready = _async_wait_for_ready
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -49,12 +102,16 @@ class SandboxedKernelManager(AsyncKernelManager):
         # A single message larger than this cuts the link (the cell then times out) instead of
         # making the grader decode gigabytes: our sockets refuse it (ZeroMQ MAXMSGSIZE).
         self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        # The client connects before the kernel has bound its sockets; ZeroMQ retries every
+        # 100 ms by default, i.e. up to 0.1 s idle per kernel start.
+        self.context.setsockopt(zmq.RECONNECT_IVL, 10)
+        self.client_factory = SandboxedKernelClient
 
     def format_kernel_cmd(self, extra_arguments=None):
         # Called after the connection file is written: let the sandbox's uid read it.
         if is_root() and os.path.exists(self.connection_file):
             os.chown(self.connection_file, sandbox_uid(self.slot), sandbox_uid(self.slot))
-        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", self.connection_file]
+        argv = [sys.executable, "-c", KERNEL_MAIN, "-f", self.connection_file]
         argv += list(extra_arguments or [])
         return wrap_command(argv, self.scratch, self.limits, self.slot)
 
@@ -85,6 +142,10 @@ class SandboxedKernelManager(AsyncKernelManager):
                 await self._async_cleanup_resources()
             raise
 
+    async def _async_wait(self, pollinterval: float = 0.01) -> None:
+        # After a kill jupyter_client polls the process every 0.1 s; it is gone in a few ms.
+        await super()._async_wait(pollinterval=pollinterval)
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await KernelManager._async_cleanup_resources(self, restart=restart)
         if not restart:
@@ -106,6 +167,22 @@ def scratch_parent() -> str:
     """
     parent = tempfile.gettempdir()
     return parent if len(parent) <= 64 else "/tmp"
+
+
+def compile_bytecode(folder: Path = REPO_ROOT / "lstmlab") -> bool:
+    """Write the bytecode of ``folder``'s modules (``__pycache__``) where it is missing or stale.
+
+    The kernel sees the repository's ``lstmlab`` read-only (and runs with
+    ``PYTHONDONTWRITEBYTECODE``), so without it every kernel compiles each module it imports
+    from source -- ``lstmlab.grading`` once per test cell, since the prelude re-imports it.
+    Returns False when the folder is not writable (the kernels then compile, as before).
+    """
+    import compileall
+
+    try:
+        return bool(compileall.compile_dir(str(folder), quiet=2, workers=1))
+    except OSError:
+        return False
 
 
 def drop_stderr() -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from . import collect, course, report, sandbox, worker
+from . import collect, course, kernel, report, sandbox, worker
 
 CSV_COLUMNS = ["student_id", "score", "max_score", "status", "timed_out", "flagged", "notes"]
 
@@ -177,6 +177,7 @@ def start_pool(workers: int) -> cf.ProcessPoolExecutor:
 
 def _run(opts: Options, pool: cf.ProcessPoolExecutor) -> dict:
     sandbox.check_available()
+    kernel.compile_bytecode()  # before any kernel starts: they cannot write it themselves
     cfg = course.load_config(opts.course_root, opts.db_url)
     db_url = cfg.CourseDirectory.db_url
     course.ensure_generated(cfg, opts.source, opts.assignment)
