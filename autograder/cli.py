@@ -13,7 +13,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import course, pipeline, sandbox
+from . import course, pool, sandbox
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def release(args) -> int:
+    from . import pipeline
+
     cfg = course.load_config(args.course, args.db)
     names = args.assignments or course.list_assignments(args.source)
     for a in names:
@@ -75,16 +77,23 @@ def grade(args) -> int:
     if args.jobs < 0:
         raise ValueError(f"--jobs: expected a number of worker processes >= 1 (0 = all CPUs), "
                          f"got {args.jobs}; hint: --jobs 2")
-    execute = {"cell_timeout": args.cell_timeout, "notebook_timeout": args.notebook_timeout,
-               "memory_bytes": None if args.memory_mb is None else args.memory_mb * 1024**2}
-    opts = pipeline.Options(
-        assignment=args.assignment, submissions=args.submissions,
-        out=args.out or Path("grading-out") / args.assignment, jobs=args.jobs, force=args.force,
-        db_url=args.db, source=args.source, course_root=args.course,
-        execute={k: v for k, v in execute.items() if v is not None}, progress=not args.no_progress,
-    )
     course.check_assignment(args.source, args.assignment)
-    summary = pipeline.run(opts)
+    # The workers start before this process imports nbgrader (pipeline): both import at once.
+    workers = pool.start(pool.count(args.jobs, args.submissions))
+    try:
+        from . import pipeline
+
+        execute = {"cell_timeout": args.cell_timeout, "notebook_timeout": args.notebook_timeout,
+                   "memory_bytes": None if args.memory_mb is None else args.memory_mb * 1024**2}
+        opts = pipeline.Options(
+            assignment=args.assignment, submissions=args.submissions,
+            out=args.out or Path("grading-out") / args.assignment, jobs=args.jobs, force=args.force,
+            db_url=args.db, source=args.source, course_root=args.course,
+            execute={k: v for k, v in execute.items() if v is not None}, progress=not args.no_progress,
+        )
+        summary = pipeline.run(opts, workers)
+    finally:
+        workers.shutdown(wait=False, cancel_futures=True)  # run() has already waited for them
     print(pipeline.format_summary(summary))
     print(f"wrote {opts.out / 'grades.csv'}, {opts.out / 'feedback'}/, {opts.out / 'report.html'}")
     return 0

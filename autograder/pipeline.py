@@ -18,15 +18,13 @@ import concurrent.futures as cf
 import csv
 import dataclasses
 import json
-import multiprocessing
-import os
 import shutil
 import tempfile
 from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from . import collect, course, kernel, report, sandbox, worker
+from . import collect, course, kernel, pool, report, sandbox, worker
 
 CSV_COLUMNS = ["student_id", "score", "max_score", "status", "timed_out", "flagged", "notes"]
 
@@ -143,39 +141,26 @@ def write_grades(out: Path, rows: list[dict]) -> Path:
     return path
 
 
-def run(opts: Options) -> dict:
-    """Grade ``opts.submissions``; return the summary (also printed by the CLI)."""
+def run(opts: Options, workers: cf.ProcessPoolExecutor | None = None) -> dict:
+    """Grade ``opts.submissions``; return the summary (also printed by the CLI).
+
+    ``workers``: a pool from :func:`autograder.pool.start` (the CLI starts it before importing
+    this module); by default one is started here.  It is shut down on return.
+    """
     course.setup_environment()
     course.quiet_warnings()
     opts.out = Path(opts.out)
-    opts.out.mkdir(parents=True, exist_ok=True)
-    jobs = opts.jobs or os.cpu_count() or 1
-    if jobs < 1:
-        raise ValueError(f"jobs: expected a positive number of worker processes, got {jobs}; hint: --jobs 2")
-
-    # Start the workers first: they spawn and import nbgrader while this process prepares.
-    entries = sum(1 for _ in Path(opts.submissions).iterdir()) if Path(opts.submissions).is_dir() else 1
-    pool = start_pool(min(jobs, max(entries, 1)))
+    if workers is None:
+        # Start the workers first: they spawn and import nbgrader while this process prepares.
+        workers = pool.start(pool.count(opts.jobs, opts.submissions))
     try:
-        return _run(opts, pool)
+        opts.out.mkdir(parents=True, exist_ok=True)
+        return _run(opts, workers)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        workers.shutdown(wait=True, cancel_futures=True)
 
 
-def start_pool(workers: int) -> cf.ProcessPoolExecutor:
-    """``workers`` spawned processes, each with its own sandbox slot, warming up at once."""
-    ctx = multiprocessing.get_context("spawn")
-    slots = ctx.Queue()
-    for i in range(workers):
-        slots.put(i)
-    pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                  initializer=worker.init_worker, initargs=(slots,))
-    for _ in range(workers):
-        pool.submit(worker.warm_up)
-    return pool
-
-
-def _run(opts: Options, pool: cf.ProcessPoolExecutor) -> dict:
+def _run(opts: Options, workers: cf.ProcessPoolExecutor) -> dict:
     sandbox.check_available()
     kernel.compile_bytecode()  # before any kernel starts: they cannot write it themselves
     cfg = course.load_config(opts.course_root, opts.db_url)
@@ -217,8 +202,8 @@ def _run(opts: Options, pool: cf.ProcessPoolExecutor) -> dict:
                    disable=not opts.progress)
         if tasks:
             preload = report.preload_in_background()
-            with pool:
-                futures = {pool.submit(worker.grade, t): sid for sid, t in tasks.items()}
+            try:
+                futures = {workers.submit(worker.grade, t): sid for sid, t in tasks.items()}
                 for fut in cf.as_completed(futures):
                     sid = futures[fut]
                     try:
@@ -230,6 +215,9 @@ def _run(opts: Options, pool: cf.ProcessPoolExecutor) -> dict:
                     state.update({sid: rows[sid]})
                     state_path.write_text(json.dumps(state, indent=1, sort_keys=True))
                     bar.update(1)
+            finally:
+                # Every result is in: the workers exit while the report is written (run() waits).
+                workers.shutdown(wait=False, cancel_futures=True)
             preload.join()
         bar.close()
         state.update(rows)
