@@ -38,9 +38,10 @@ def start(workers: int) -> cf.ProcessPoolExecutor:
 
 def init_worker(slots) -> None:
     """ProcessPool initializer (in the worker): see :func:`autograder.worker.init_worker`."""
-    from . import worker
+    from . import schema_cache, worker
 
     worker.init_worker(slots)
+    schema_cache.install()
 
 
 def warm_up() -> None:
