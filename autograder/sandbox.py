@@ -17,12 +17,14 @@ namespace (everything it forks dies with it), a cleared environment (the grader'
 variables, e.g. a database URL with a password, never reach it), and the limits of
 :class:`Limits` set with ``prlimit``.  When the grader runs as root the kernel is
 dropped to an unprivileged uid (one per worker slot, so that ``RLIMIT_NPROC``, which
-Linux does not enforce for root, counts each sandbox on its own).
+Linux does not enforce for root, counts each sandbox on its own).  Slots are leased
+machine-wide (:func:`lease_slot`), so two grading runs at once never share a uid.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import os
 import shutil
 import subprocess
@@ -32,6 +34,12 @@ from pathlib import Path
 
 #: Unprivileged uids the kernel runs as when the grader is root: ``BASE + worker slot``.
 SANDBOX_UID_BASE = 62000
+
+#: Worker slots a machine can lease at once (uids BASE ... BASE + MAX_SLOTS - 1).
+MAX_SLOTS = 256
+
+#: One lock file per slot; a fixed path (not TMPDIR), so that every grading run on the machine sees it.
+SLOT_LOCK_DIR = Path("/tmp/lstmlab-sandbox-slots")
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -104,6 +112,32 @@ def _find(tool: str) -> str:
 
 def is_root() -> bool:
     return os.geteuid() == 0
+
+
+def lease_slot(preferred: int = 0, lock_dir: Path = SLOT_LOCK_DIR) -> tuple[int, int]:
+    """A worker slot that no other process on this machine holds: ``(slot, lock fd)``.
+
+    Keep the descriptor open for as long as the slot is used: the slot's ``flock`` ends with
+    it, or with the process however it ends.  Two grading runs at once (two assignments,
+    two graders) would otherwise both put their first kernel on uid ``BASE + 0``: one
+    run's fork bomb would share ``RLIMIT_NPROC`` with the other's honest students, and each
+    would wait for the other's kernels to end (:func:`autograder.kernel.wait_for_uid_gone`).
+    Tries ``preferred`` first, then the next slots in turn.
+    """
+    lock_dir = Path(lock_dir)
+    lock_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for k in range(MAX_SLOTS):
+        slot = (preferred + k) % MAX_SLOTS
+        fd = os.open(lock_dir / f"{slot}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        return slot, fd
+    raise RuntimeError(
+        f"all {MAX_SLOTS} sandbox slots are held by other grading processes (locks in {lock_dir}); "
+        "hint: wait for the other runs to finish, or give them fewer --jobs")
 
 
 def sandbox_uid(slot: int) -> int:

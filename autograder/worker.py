@@ -56,10 +56,15 @@ class Task:
     execute: dict  # SandboxedExecute overrides (timeouts, limits)
 
 
+#: Open lock of the leased slot (held until the worker process ends).
+_SLOT_LOCK: int | None = None
+
+
 def init_worker(slots) -> None:
-    """ProcessPool initializer: take a worker slot (one sandbox uid per concurrent worker)."""
-    global SLOT
-    SLOT = slots.get()
+    """ProcessPool initializer: lease a worker slot (one sandbox uid per concurrent worker on
+    the machine, this run's or another's); the run's own numbering is tried first."""
+    global SLOT, _SLOT_LOCK
+    SLOT, _SLOT_LOCK = sandbox.lease_slot(slots.get())
     course.setup_environment()
     course.quiet_warnings()
 

@@ -4,7 +4,10 @@ These run tiny Python programs in the sandbox (a second or two each).  The fork 
 memory probes are bounded: they stop at the limit or after a fixed count.
 """
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,3 +106,37 @@ def test_wrap_command_structure(tmp_path):
     binds = [cmd[i + 1] for i, a in enumerate(cmd) if a in ("--ro-bind", "--bind")]
     assert str(REPO / "lstmlab") in binds
     assert not any(b in (str(REPO), str(REPO / "notebooks"), str(REPO / "autograder")) for b in binds)
+
+
+def test_slots_are_leased_machine_wide(tmp_path):
+    """Two grading runs never get the same slot (so never the same sandbox uid), a slot is
+    free again once its holder ends, and a full machine says so."""
+    slot, fd = sandbox.lease_slot(0, tmp_path)
+    other, other_fd = sandbox.lease_slot(0, tmp_path)  # another worker asking for slot 0 too
+    assert (slot, other) == (0, 1)
+    os.close(fd)
+    again, again_fd = sandbox.lease_slot(0, tmp_path)
+    assert again == 0
+    # Another process holding two slots (another grading run): we get the next free one.
+    code = (f"import sys, time\nsys.path.insert(0, {str(REPO)!r})\nfrom autograder import sandbox\n"
+            f"held = [sandbox.lease_slot(0, {str(tmp_path)!r}) for _ in range(2)]\n"
+            "print([s for s, _ in held], flush=True)\ntime.sleep(60)")
+    with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as holder:
+        try:
+            assert holder.stdout.readline().strip() == "[2, 3]"
+            four, four_fd = sandbox.lease_slot(2, tmp_path)
+            assert four == 4
+        finally:
+            holder.kill()
+    assert sandbox.lease_slot(2, tmp_path)[0] == 2  # the killed run's locks ended with it
+    for held in (other_fd, again_fd, four_fd):
+        os.close(held)
+
+
+def test_no_free_slot_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(sandbox, "MAX_SLOTS", 2)
+    held = [sandbox.lease_slot(0, tmp_path) for _ in range(2)]
+    with pytest.raises(RuntimeError, match="all 2 sandbox slots are held.*fewer --jobs"):
+        sandbox.lease_slot(0, tmp_path)
+    for _, fd in held:
+        os.close(fd)
