@@ -19,6 +19,8 @@ import contextlib
 import io
 from pathlib import Path
 
+from nbgrader.utils import determine_grade
+
 from lstmlab import evidence
 
 from .sandbox import EVIDENCE_FILE
@@ -51,11 +53,9 @@ def collect(scratch: Path) -> list[dict] | str:
 
 
 def passed(cell) -> bool:
-    """nbgrader's rule: a test cell fails if it has an error output or wrote to stderr."""
-    return not any(
-        out.get("output_type") == "error" or (out.get("output_type") == "stream" and out.get("name") == "stderr")
-        for out in cell.get("outputs", [])
-    )
+    """Whether nbgrader gives the test cell any points (no error output, nothing on stderr)."""
+    score, _ = determine_grade(cell)
+    return bool(score)
 
 
 def confirm(source: str, records: list[dict] | str) -> str | None:

@@ -28,6 +28,7 @@ import ast
 import base64
 import builtins
 import json
+import math
 import os
 from collections import deque
 from contextlib import contextmanager
@@ -67,8 +68,10 @@ def encode(value, depth: int = 0):
     kind = type(value)
     if depth > 20:
         return {"opaque": kind.__name__}
+    if kind is float and not math.isfinite(value):
+        return {"float": repr(value)}  # JSON has no nan / inf
     if kind in _SCALARS:
-        return value if kind is not float or value == value and abs(value) != float("inf") else {"float": repr(value)}
+        return value
     if kind is np.ndarray and not value.dtype.hasobject and value.dtype.fields is None:
         order = "F" if value.flags.f_contiguous and not value.flags.c_contiguous else "C"
         return {"ndarray": base64.b64encode(value.tobytes(order=order)).decode("ascii"),

@@ -128,8 +128,9 @@ def test_slots_are_leased_machine_wide(tmp_path):
             assert four == 4
         finally:
             holder.kill()
-    assert sandbox.lease_slot(2, tmp_path)[0] == 2  # the killed run's locks ended with it
-    for held in (other_fd, again_fd, four_fd):
+    freed, freed_fd = sandbox.lease_slot(2, tmp_path)
+    assert freed == 2  # the killed run's locks ended with it
+    for held in (other_fd, again_fd, four_fd, freed_fd):
         os.close(held)
 
 

@@ -36,12 +36,18 @@ def test_unreadable_evidence_is_a_reason_not_a_crash(tmp_path):
     verify.clear(tmp_path)  # a folder can't be unlinked: clear leaves it, quietly
 
 
+def _test_cell(*outputs):
+    cell = new_code_cell("check_x(f)", outputs=list(outputs))
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": 2, "grade_id": "t"}
+    return cell
+
+
 def test_passed_follows_nbgraders_rule():
-    cell = new_code_cell("x", outputs=[new_output("stream", name="stdout", text="fine\n")])
+    cell = _test_cell(new_output("stream", name="stdout", text="fine\n"))
     assert verify.passed(cell)
     cell.outputs.append(new_output("stream", name="stderr", text="warning\n"))
     assert not verify.passed(cell)
-    assert not verify.passed(new_code_cell("x", outputs=[new_output("error", ename="E", evalue="", traceback=[])]))
+    assert not verify.passed(_test_cell(new_output("error", ename="E", evalue="", traceback=[])))
 
 
 def test_confirm_needs_evidence():
