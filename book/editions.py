@@ -80,9 +80,14 @@ def build(language: str, *, force_all: bool, strict: bool) -> int:
     return _sphinx_build("html", OUTPUT[language], language, force_all=force_all, strict=strict)
 
 
+def extract(outdir: Path = GETTEXT) -> int:
+    """Extract every translatable message of the English book into ``outdir/<page>.pot``."""
+    return _sphinx_build("gettext", outdir, None, force_all=True, strict=True)
+
+
 def update() -> int:
     """Extract the English messages and merge them into every language's catalogues."""
-    code = _sphinx_build("gettext", GETTEXT, None, force_all=True, strict=True)
+    code = extract()
     if code:
         return code
     sphinx_intl = Path(sys.executable).with_name("sphinx-intl")
@@ -93,6 +98,21 @@ def update() -> int:
             check=True,
         )
     return 0
+
+
+def _read(path: Path):
+    from babel.messages.pofile import read_po
+
+    with path.open("rb") as handle:
+        return read_po(handle)
+
+
+def message_ids(folder: Path, suffix: str) -> dict[str, set[str]]:
+    """Per page (e.g. ``book/01-rnn``): the message ids of the ``*.pot`` or ``*.po`` files in ``folder``."""
+    return {
+        str(path.relative_to(folder).with_suffix("")): {m.id for m in _read(path) if m.id}
+        for path in sorted(folder.rglob(f"*{suffix}"))
+    }
 
 
 @dataclass(frozen=True)
@@ -111,13 +131,10 @@ class PageStats:
 
 def catalogue_stats(language: str = "zh_CN") -> list[PageStats]:
     """Per page of ``language``'s catalogues: translated, fuzzy and untranslated messages."""
-    from babel.messages.pofile import read_po
-
     folder = LOCALES / language / "LC_MESSAGES"
     stats = []
     for po_path in sorted(folder.rglob("*.po")):
-        with po_path.open("rb") as handle:
-            catalogue = read_po(handle)
+        catalogue = _read(po_path)
         messages = [m for m in catalogue if m.id]  # the header has an empty id
         fuzzy = sum(1 for m in messages if m.fuzzy)
         untranslated = sum(1 for m in messages if not m.fuzzy and not m.string)
