@@ -36,7 +36,9 @@ switch = _load("lstmlab_editions_ext", ROOT / "book" / "_ext" / "lstmlab_edition
 # The parts of a message a translation must carry over character for character.
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$", re.S)
 CODE = re.compile(r"``[^`]+``|`[^`]+`")
-ROLE = re.compile(r"\{[a-z:-]+\}")
+# A role such as {doc}`Chapter 1 <01-rnn>`: its text may be translated, its name and target not.
+ROLE = re.compile(r"\{([a-z:-]+)\}`([^`]*)`")
+EXPLICIT_TARGET = re.compile(r"<([^<>]+)>\s*$")
 LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)")
 NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*(?:e[-+]?\d+)?(?![\w])")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -57,6 +59,15 @@ def catalogue_entries():
 
 def _without(pattern: re.Pattern, text: str) -> str:
     return pattern.sub(" ", text)
+
+
+def role_targets(text: str) -> list[tuple[str, str]]:
+    """(role, target) of every role in ``text``; without an explicit ``<target>``, the whole text."""
+    found = []
+    for role, content in ROLE.findall(text):
+        explicit = EXPLICIT_TARGET.search(content)
+        found.append((role, explicit.group(1) if explicit else content))
+    return found
 
 
 # ----------------------------------------------------------------------------- fast
@@ -88,8 +99,14 @@ def test_catalogues_are_translated_in_full():
 def test_translations_keep_mathematics_code_roles_and_links():
     problems = []
     for page, english, chinese in catalogue_entries():
-        for name, pattern in (("math", MATH), ("code", CODE), ("role", ROLE), ("link target", LINK_TARGET)):
-            want, got = Counter(pattern.findall(english)), Counter(pattern.findall(chinese))
+        checks = (
+            ("math", MATH.findall),
+            ("code", lambda text: CODE.findall(_without(ROLE, text))),
+            ("role", role_targets),
+            ("link target", LINK_TARGET.findall),
+        )
+        for name, find in checks:
+            want, got = Counter(find(english)), Counter(find(chinese))
             if want != got:
                 problems.append(f"{page}: {name} differs in {english[:60]!r}: "
                                 f"missing {sorted((want - got).elements())}, added {sorted((got - want).elements())}")
@@ -99,8 +116,8 @@ def test_translations_keep_mathematics_code_roles_and_links():
 def test_translations_keep_every_number():
     problems = []
     for page, english, chinese in catalogue_entries():
-        plain_en = _without(CODE, _without(MATH, english))
-        plain_zh = _without(CODE, _without(MATH, chinese))
+        plain_en = _without(CODE, _without(ROLE, _without(MATH, english)))
+        plain_zh = _without(CODE, _without(ROLE, _without(MATH, chinese)))
         missing = Counter(NUMBER.findall(plain_en)) - Counter(NUMBER.findall(plain_zh))
         if missing:
             problems.append(f"{page}: {sorted(missing.elements())} missing from the translation of {english[:70]!r}")
@@ -110,10 +127,16 @@ def test_translations_keep_every_number():
 def test_translations_use_chinese_punctuation():
     problems = []
     for page, english, chinese in catalogue_entries():
-        prose = _without(LINK_TARGET, _without(CODE, _without(MATH, chinese)))
+        prose = _without(LINK_TARGET, _without(CODE, _without(ROLE, _without(MATH, chinese))))
         for match in HALF_WIDTH_AFTER_CJK.finditer(prose):
             problems.append(f"{page}: half-width {match.group()!r} in {chinese[:60]!r}")
     assert problems == [], "\n".join(problems[:20])
+
+
+def test_role_targets_ignore_the_translated_text():
+    assert role_targets("{doc}`Chapter 1 <01-rnn>` and {cite:t}`bengio1994learning`") == [
+        ("doc", "01-rnn"), ("cite:t", "bengio1994learning")]
+    assert role_targets("{doc}`第 1 章 <01-rnn>`") == [("doc", "01-rnn")]
 
 
 def test_the_punctuation_check_catches_a_half_width_comma():
