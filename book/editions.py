@@ -15,6 +15,7 @@ Usage (the Makefile's ``book``, ``book-zh`` and ``translations`` targets call th
 
     python book/editions.py build zh_CN [--all] [--strict]   # Chinese edition -> _build/html/zh
     python book/editions.py update                           # refresh the catalogues
+    python book/editions.py extract [DIR]                    # only the English messages, DIR/<page>.pot
     python book/editions.py stats [--strict]                 # per page: translated, fuzzy, untranslated
 
 jupyter-book's command line has no way to pass a Sphinx setting such as ``language``
@@ -162,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     build_cmd.add_argument("--all", action="store_true", help="rewrite every page (like jupyter-book --all)")
     build_cmd.add_argument("--strict", action="store_true", help="warnings are errors, nit-picky (-W -n)")
     commands.add_parser("update", help="extract the English messages and update the catalogues")
+    extract_cmd = commands.add_parser("extract", help="only extract the English messages (*.pot) into a folder")
+    extract_cmd.add_argument("outdir", type=Path, nargs="?", default=GETTEXT)
     stats_cmd = commands.add_parser("stats", help="translated / fuzzy / untranslated messages per page")
     stats_cmd.add_argument("--language", default="zh_CN", choices=LANGUAGES)
     stats_cmd.add_argument("--strict", action="store_true", help="exit 1 if anything is fuzzy or untranslated")
@@ -171,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         return build(args.language, force_all=args.all, strict=args.strict)
     if args.command == "update":
         return update()
+    if args.command == "extract":
+        return extract(args.outdir.resolve())
     return print_stats(args.language, strict=args.strict)
 
 

@@ -38,6 +38,9 @@ TEMPLATE = "lstmlab-edition-switch.html"
 ZH_TITLE = "lstmlab：从 RNN 到 LSTM 的随时间反向传播"
 ZH_SEARCH_PLACEHOLDER = "搜索本书……"
 ZH_AUTHOR = "lstmlab 作者"
+# myst-nb's labels of folded code cells ("Show code cell source").
+ZH_CODE_PROMPT_SHOW = "显示代码单元"
+ZH_CODE_PROMPT_HIDE = "隐藏代码单元"
 
 
 def edition_of(language: str | None) -> str:
@@ -102,6 +105,8 @@ def add_template(app, config):
         options["search_bar_text"] = ZH_SEARCH_PLACEHOLDER
         config.html_title = ZH_TITLE
         config.author = ZH_AUTHOR
+        config.nb_code_prompt_show = ZH_CODE_PROMPT_SHOW
+        config.nb_code_prompt_hide = ZH_CODE_PROMPT_HIDE
     config.html_theme_options = options
 
 
