@@ -35,7 +35,7 @@ from lstmlab.numpy import (
     rnn_backward,
     rnn_forward,
 )
-from lstmlab.numpy._validate import ShapeChecker
+from lstmlab.errors import ShapeChecker
 from lstmlab.numpy.params import GATES
 
 __all__ = ["PARAM_NAMES", "full_bptt", "truncated_bptt"]

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
+from collections.abc import Sequence
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from lstmlab.errors import ShapeChecker
 from lstmlab.numpy.params import as_generator
 
 __all__ = [
@@ -70,7 +71,7 @@ class Batch(NamedTuple):
     x: np.ndarray
     y: np.ndarray
     lengths: np.ndarray | None = None
-    vocab: "Vocabulary | None" = None
+    vocab: Vocabulary | None = None
 
 
 # ---------------------------------------------------------------- argument checks

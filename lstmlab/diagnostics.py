@@ -33,7 +33,7 @@ from lstmlab.numpy import (
     rnn_step_backward,
     rnn_step_forward,
 )
-from lstmlab.numpy._validate import ShapeChecker, check_layer
+from lstmlab.errors import ShapeChecker, check_layer
 from lstmlab.numpy.activations import tanh_grad_from_output
 from lstmlab.numpy.params import GATES
 

@@ -17,11 +17,11 @@ inputs are rejected.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from lstmlab.errors import ShapeChecker
 
 __all__ = ["numerical_gradient", "numerical_gradient_scalar", "rel_error"]
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from .validate import ShapeChecker
 
 __all__ = [
     "TemporalLinearCache",
@@ -149,7 +149,7 @@ def mse_loss(pred, target):
     if pred.size == 0:
         raise ShapeChecker("mse_loss").error(
             "pred",
-            "is empty (shape {})".format(pred.shape),
+            f"is empty (shape {pred.shape})",
             "the mean of no elements is undefined; check the batch size",
         )
     diff = pred - target

@@ -11,11 +11,11 @@ NumPy training run and a PyTorch one stay in step.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from .validate import ShapeChecker
 
 __all__ = ["sgd", "Adam", "clip_grad_norm", "clip_grad_value"]
 
