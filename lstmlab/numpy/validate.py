@@ -148,8 +148,9 @@ def check_layer(
     order = {1: "", 3: " (gate order r, z, n)", 4: " (gate order i, f, g, o)"}[gates]
     checker.array("x", x, x_dims)
     # W_hh first: it is square in H, so it fixes H before the stacked-gate axes are read.
-    checker.array("W_hh", W_hh, (gh, "H"), hint=f"W_hh is (G*H, H) with G={gates}{order}; torch.nn's layout, not its transpose")
-    checker.array("W_ih", W_ih, (gh, "D"), hint=f"W_ih is (G*H, D) with G={gates}{order}; torch.nn's layout, not its transpose")
+    layout = f"with G={gates}{order}; torch.nn's layout, not its transpose"
+    checker.array("W_hh", W_hh, (gh, "H"), hint=f"W_hh is (G*H, H) {layout}")
+    checker.array("W_ih", W_ih, (gh, "D"), hint=f"W_ih is (G*H, D) {layout}")
     checker.array("b_ih", b_ih, (gh,), hint="biases are 1-D (G*H,); flatten a (1, G*H) row with b.ravel()")
     checker.array("b_hh", b_hh, (gh,), hint="biases are 1-D (G*H,); flatten a (1, G*H) row with b.ravel()")
     return checker

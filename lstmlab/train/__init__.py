@@ -12,7 +12,7 @@ from lstmlab.train.numpy_loop import train_numpy
 from lstmlab.train.tasks import TASKS, Batch, TaskSpec, get_task
 
 
-def train_torch(*args, **kwargs):  # noqa: D103 - documented in torch_loop
+def train_torch(*args, **kwargs):  # documented in torch_loop
     from lstmlab.train.torch_loop import train_torch as _train_torch
 
     return _train_torch(*args, **kwargs)

@@ -20,7 +20,7 @@ where a memoryless model is right 1 time in ``n_symbols``; the blanks would infl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -53,7 +53,7 @@ class Batch:
         """How many positions the batch's mean loss averages over (to merge chunk means)."""
         return int(self.y.size)
 
-    def take(self, sl: slice) -> "Batch":
+    def take(self, sl: slice) -> Batch:
         """The sequences ``sl`` of the batch (a slice along N)."""
         y = self.y[:, sl] if self.per_step else self.y[sl]
         return Batch(

@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from lstmlab import plots  # noqa: E402
+from lstmlab import plots
 
 
 @pytest.fixture(autouse=True)

@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from lstmlab import cliff, plots  # noqa: E402
+from lstmlab import cliff, plots
 
 
 @pytest.fixture(autouse=True)
