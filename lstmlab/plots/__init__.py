@@ -6,7 +6,7 @@ lazily, so ``import lstmlab`` never needs it.  One module per part of the book;
 everything is re-exported here, so chapters call ``lstmlab.plots.<name>``.
 """
 
-from ._base import MODEL_COLOURS, _pyplot, new_figure  # noqa: F401  (_pyplot: for callers that close figures)
+from ._base import MODEL_COLOURS, new_figure
 from .rnn_diagrams import (
     DIAGRAM_COLOURS,
     draw_bidirectional_rnn,

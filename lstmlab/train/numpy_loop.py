@@ -126,7 +126,7 @@ def train_numpy(config: TrainConfig | None = None, *, progress: bool = True, **o
     clipping, clips as configured and takes an Adam step.  ``progress=False`` silences the
     tqdm bar.  Same config (seed included) gives the same History, bit for bit.
     """
-    config = _resolve(config, overrides)
+    config = resolve_config(config, overrides)
     spec = get_task(config)
     streams = seed_streams(config.seed)
     cell, head = initial_weights(config, spec, streams["init"])
@@ -153,7 +153,7 @@ def train_numpy(config: TrainConfig | None = None, *, progress: bool = True, **o
                 c, n = count_correct(out, batch)
                 hist.accuracy.append(c / n)
             if step % config.eval_every == 0 or step == config.steps:
-                _record_eval(hist, step, *evaluate(config, spec, params, val))
+                record_eval(hist, step, *evaluate(config, spec, params, val))
                 bar.set_postfix(loss=f"{hist.eval_loss[-1]:.4g}", refresh=False)
             bar.update()
     test = spec.sample(config.test_size, streams["test"])
@@ -168,14 +168,14 @@ def _global_norm(grads: dict) -> float:
     return float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
 
 
-def _record_eval(hist: History, step: int, loss: float, accuracy) -> None:
+def record_eval(hist: History, step: int, loss: float, accuracy) -> None:
     hist.eval_step.append(step)
     hist.eval_loss.append(float(loss))
     if accuracy is not None:
         hist.eval_accuracy.append(float(accuracy))
 
 
-def _resolve(config: TrainConfig | None, overrides: dict) -> TrainConfig:
+def resolve_config(config: TrainConfig | None, overrides: dict) -> TrainConfig:
     """A TrainConfig from an optional base config and keyword overrides."""
     if config is not None and not isinstance(config, TrainConfig):
         raise ValueError(

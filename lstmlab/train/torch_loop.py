@@ -14,7 +14,7 @@ from lstmlab.train._common import chunks, initial_weights, seed_streams
 from lstmlab.train._progress import progress_bar
 from lstmlab.train.config import TrainConfig
 from lstmlab.train.history import History
-from lstmlab.train.numpy_loop import _record_eval, _resolve
+from lstmlab.train.numpy_loop import record_eval, resolve_config
 from lstmlab.train.tasks import Batch, TaskSpec, get_task
 
 IMPLS = ("lstmlab", "torch.nn")
@@ -138,7 +138,7 @@ def train_torch(config: TrainConfig | None = None, *, impl: str = "lstmlab", dev
     gives the same History, bit for bit.
     """
     torch = _torch()
-    config = _resolve(config, overrides)
+    config = resolve_config(config, overrides)
     dtype = torch.float32 if dtype is None else dtype
     if dtype not in (torch.float32, torch.float64):
         raise ValueError(
@@ -192,7 +192,7 @@ def train_torch(config: TrainConfig | None = None, *, impl: str = "lstmlab", dev
                 pending["count"].append(n)
             if step % config.eval_every == 0 or step == config.steps:
                 _flush(torch, hist, pending, config.steps)
-                _record_eval(hist, step, *_evaluate(torch, spec, model, dev, val))
+                record_eval(hist, step, *_evaluate(torch, spec, model, dev, val))
                 bar.set_postfix(loss=f"{hist.eval_loss[-1]:.4g}", refresh=False)
             bar.update()
     test = spec.sample(config.test_size, streams["test"])

@@ -8,14 +8,6 @@ pytest.importorskip("matplotlib")
 from lstmlab import plots
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
-
-
 def test_learning_curves_one_line_per_run_in_the_cell_colour():
     runs = [{"cell": cell, "seed": seed, "eval_step": [10, 20, 30], "eval_loss": [0.2, 0.1 / (seed + 1), 0.01]}
             for seed in (0, 1) for cell in ("gru", "lstm")]

@@ -8,14 +8,6 @@ pytest.importorskip("matplotlib")
 from lstmlab import plots
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
-
-
 def cells(fig):
     """Rounded boxes drawn on the figure's first Axes (one per cell)."""
     from matplotlib.patches import FancyBboxPatch

@@ -8,14 +8,6 @@ pytest.importorskip("matplotlib")
 from lstmlab import cliff, plots
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
-
-
 def test_gradient_norms_draw_one_log_curve_per_setting_with_the_data():
     norms = {"a": np.logspace(-3, 0, 20), "b": np.logspace(2, 0, 20)}
     ax = plots.gradient_norms_over_time(norms).axes[0]

@@ -9,14 +9,6 @@ matplotlib.use("Agg")
 from lstmlab import plots  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
-
-
 def test_cell_diagram_has_four_gates_and_the_pointwise_operations():
     from matplotlib.patches import Circle, FancyBboxPatch
 

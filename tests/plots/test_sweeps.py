@@ -38,14 +38,12 @@ def test_final_metric_draws_every_seed_and_the_median():
     assert any(np.isclose(m.get_ydata()[0], 0.2) for m in medians)  # RNN median at each T
     assert any(np.isclose(m.get_ydata()[0], 0.17) for m in medians)  # per-T baseline
     assert ax.get_yscale() == "log"
-    plots._pyplot().close(fig)
 
 
 def test_success_rates_label_k_over_n():
     fig = plots.success_rates(_runs(), lambda r: r["test_metric"] < 0.15)
     texts = sorted(t.get_text() for t in fig.axes[0].texts)
     assert texts == ["1/3", "1/3", "3/3", "3/3"]
-    plots._pyplot().close(fig)
 
 
 def test_curves_one_panel_per_T_and_one_line_per_run():
@@ -54,7 +52,6 @@ def test_curves_one_panel_per_T_and_one_line_per_run():
     assert [ax.get_title() for ax in fig.axes] == ["T = 5", "T = 10"]
     # 6 runs per panel (x = their eval steps), plus the baseline and legend proxies.
     assert sum(list(line.get_xdata()) == [1, 2] for line in fig.axes[0].lines) == 6
-    plots._pyplot().close(fig)
 
 
 @pytest.mark.parametrize("fn", [plots.sweep_final_metric, plots.success_rates, plots.sweep_curves])
