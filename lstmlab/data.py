@@ -367,22 +367,23 @@ _VERBS = ("ate", "saw", "chased", "found", "liked", "watched", "followed")  # no
 _ADVERBS = ("already", "often", "never", "once", "quietly")
 _ADJECTIVES = ("old", "small", "black", "happy", "lazy", "big")
 _PREPOSITIONS = ("near", "with", "behind", "under", "beside")
-_LOC1 = ("here", "there", "outside", "upstairs")  # one-word modifiers: "the cat outside was"
-_LOC2 = (("over", "there"), ("in", "here"), ("out", "there"), ("right", "here"))
+_LOC1_WORDS = ("here", "there", "outside", "upstairs")  # one-word modifiers: "the cat outside was"
+_LOC2_WORDS = (("over", "there"), ("in", "here"), ("out", "there"), ("right", "here"))
 
 #: The verb a label stands for: 0 -> "was" (singular subject), 1 -> "were" (plural).
 AGREEMENT_VERBS = ("was", "were")
 
-_loc2_words = tuple(dict.fromkeys(w for pair in _LOC2 for w in pair if w not in _LOC1))
+# The words of the two-word modifiers that the one-word ones do not already hold.
+_loc2_new_words = tuple(dict.fromkeys(w for pair in _LOC2_WORDS for w in pair if w not in _LOC1_WORDS))
 #: The vocabulary of :func:`agreement` (the verbs are included so a sentence can be completed).
 AGREEMENT_VOCAB = Vocabulary(
     ("<pad>", "the", ",", "which")
     + tuple(w for pair in _NOUNS for w in pair)
-    + _VERBS + _ADVERBS + _ADJECTIVES + _PREPOSITIONS + _LOC1 + _loc2_words + AGREEMENT_VERBS
+    + _VERBS + _ADVERBS + _ADJECTIVES + _PREPOSITIONS + _LOC1_WORDS + _loc2_new_words + AGREEMENT_VERBS
 )
 
 # Slot kinds of a sentence template.
-_THE, _COMMA, _WHICH, _SUBJ, _NOUN, _VERB, _ADV, _ADJ, _PREP, _LOC1_K, _LOC2A, _LOC2B = range(12)
+_THE, _COMMA, _WHICH, _SUBJ, _NOUN, _VERB, _ADV, _ADJ, _PREP, _LOC1_SLOT, _LOC2A, _LOC2B = range(12)
 
 
 def _template(gap: int, extras: frozenset) -> list[int]:
@@ -391,7 +392,7 @@ def _template(gap: int, extras: frozenset) -> list[int]:
     if gap == 0:
         return head
     if gap == 1:
-        return head + [_LOC1_K]
+        return head + [_LOC1_SLOT]
     if gap == 2:
         return head + [_LOC2A, _LOC2B]
     if gap < 6:
@@ -471,8 +472,8 @@ def agreement(n: int, gap: int, seed, attractor: float = 0.5) -> Batch:
         _ADJ: rng.integers(0, len(_ADJECTIVES), size=(L, n)),
         _PREP: rng.integers(0, len(_PREPOSITIONS), size=(L, n)),
     }
-    loc1 = rng.integers(0, len(_LOC1), size=n)
-    loc2 = rng.integers(0, len(_LOC2), size=n)
+    loc1 = rng.integers(0, len(_LOC1_WORDS), size=n)
+    loc2 = rng.integers(0, len(_LOC2_WORDS), size=n)
 
     noun_ids = np.array([[vocab.index(s), vocab.index(p)] for s, p in _NOUNS])  # (P, 2)
     lookup = {
@@ -496,9 +497,9 @@ def agreement(n: int, gap: int, seed, attractor: float = 0.5) -> Batch:
     sel = kinds == _NOUN
     ids[sel] = noun_ids[nouns[sel], (number[None, :] ^ flips)[sel]]
     ids[1] = noun_ids[subject, number]  # the subject is always token 1
-    loc1_ids = np.array([vocab.index(w) for w in _LOC1])
-    loc2_ids = np.array([[vocab.index(a), vocab.index(b)] for a, b in _LOC2])
-    for kind, values in ((_LOC1_K, loc1_ids[loc1]), (_LOC2A, loc2_ids[loc2, 0]),
+    loc1_ids = np.array([vocab.index(w) for w in _LOC1_WORDS])
+    loc2_ids = np.array([[vocab.index(a), vocab.index(b)] for a, b in _LOC2_WORDS])
+    for kind, values in ((_LOC1_SLOT, loc1_ids[loc1]), (_LOC2A, loc2_ids[loc2, 0]),
                          (_LOC2B, loc2_ids[loc2, 1])):
         rows, cols = np.nonzero(kinds == kind)
         ids[rows, cols] = values[cols]

@@ -30,7 +30,7 @@ from lstmlab.train._common import chunks, count_correct, initial_weights, seed_s
 from lstmlab.train._progress import progress_bar
 from lstmlab.train.config import TrainConfig
 from lstmlab.train.history import History
-from lstmlab.train.tasks import Batch, TaskSpec, get_task
+from lstmlab.train.tasks import ReadoutBatch, TaskSpec, get_task
 
 _CELL_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
 
@@ -57,13 +57,13 @@ def _recurrent_backward(cell: str, dhs, cache) -> dict:
     return dict(zip(_CELL_KEYS, dweights))
 
 
-def _loss(spec: TaskSpec, out, batch: Batch):
+def _loss(spec: TaskSpec, out, batch: ReadoutBatch):
     if spec.kind == "regression":
         return mse_loss(out, batch.y)
     return softmax_cross_entropy(out, batch.y)
 
 
-def _read_out(hs, batch: Batch):
+def _read_out(hs, batch: ReadoutBatch):
     """The hidden states the head sees: every step, the last, or step ``read_at[i]``."""
     if batch.per_step:
         return hs  # (T, N, H)
@@ -72,7 +72,7 @@ def _read_out(hs, batch: Batch):
     return hs[batch.read_at, np.arange(hs.shape[1])]  # (N, H), padded sequences
 
 
-def loss_and_grads(config: TrainConfig, spec: TaskSpec, params: dict, batch: Batch):
+def loss_and_grads(config: TrainConfig, spec: TaskSpec, params: dict, batch: ReadoutBatch):
     """One forward and backward pass.
 
     ``params`` holds the cell's ``W_ih, W_hh, b_ih, b_hh`` and the head's ``W (M, H)``,
@@ -98,7 +98,7 @@ def loss_and_grads(config: TrainConfig, spec: TaskSpec, params: dict, batch: Bat
     return loss, grads, out
 
 
-def evaluate(config: TrainConfig, spec: TaskSpec, params: dict, batch: Batch):
+def evaluate(config: TrainConfig, spec: TaskSpec, params: dict, batch: ReadoutBatch):
     """(mean loss, accuracy or None) over a batch, forward only, in chunks."""
     total, correct, counted, weight = 0.0, 0, 0, 0
     for part in chunks(batch):

@@ -15,7 +15,7 @@ from lstmlab.train._progress import progress_bar
 from lstmlab.train.config import TrainConfig
 from lstmlab.train.history import History
 from lstmlab.train.numpy_loop import record_eval, resolve_config
-from lstmlab.train.tasks import Batch, TaskSpec, get_task
+from lstmlab.train.tasks import ReadoutBatch, TaskSpec, get_task
 
 IMPLS = ("lstmlab", "torch.nn")
 
@@ -81,7 +81,7 @@ class _Device:
     def __init__(self, torch, device, dtype):
         self.torch, self.device, self.dtype = torch, device, dtype
 
-    def batch(self, b: Batch, spec: TaskSpec):
+    def batch(self, b: ReadoutBatch, spec: TaskSpec):
         t = self.torch
         x = t.as_tensor(b.x, dtype=self.dtype).to(self.device, non_blocking=True)
         if spec.kind == "regression":
@@ -110,7 +110,7 @@ def _loss_and_hits(torch, spec: TaskSpec, out, y, score_mask):
     return loss, (hit & score_mask).sum(), score_mask.sum()
 
 
-def _evaluate(torch, spec: TaskSpec, model, dev: _Device, batch: Batch):
+def _evaluate(torch, spec: TaskSpec, model, dev: _Device, batch: ReadoutBatch):
     total, weight, correct, counted = 0.0, 0, 0, 0
     with torch.no_grad():
         for part in chunks(batch):
