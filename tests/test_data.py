@@ -287,7 +287,8 @@ def test_one_hot():
         (lambda: agreement(4, -1, 0), r"agreement: argument 'gap' must be an int >= 0, got -1"),
         (lambda: agreement(4, 3, 0, attractor=1.5),
          r"agreement: argument 'attractor' must be a probability in \[0, 1\]"),
-        (lambda: agreement(4, 3, "zero"), r"seed must be an int, None or a numpy Generator, got str"),
+        (lambda: agreement(4, 3, "zero"),
+         r"^agreement: argument 'seed' must be an int, None or a numpy Generator, got str"),
     ],
 )
 def test_argument_messages(call, match):

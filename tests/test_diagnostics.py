@@ -216,7 +216,7 @@ def test_loss_at_a_step_and_all_steps():
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda p, x: hidden_gradient_norms("lstmx", p, x), r"state_gradients: argument 'kind' must be one of"),
+        (lambda p, x: hidden_gradient_norms("lstmx", p, x), r"^hidden_gradient_norms: argument 'kind' must be one of"),
         (lambda p, x: hidden_gradient_norms("rnn", {"W_ih": 1}, x), r"argument 'params' must be a dict with keys"),
         (lambda p, x: hidden_gradient_norms("rnn", p, x[0]), r"argument 'x' should have shape \(T, N, D\)"),
         (lambda p, x: hidden_gradient_norms("rnn", p, x, loss_at="first"),
