@@ -115,7 +115,7 @@ def log_softmax(logits, axis: int = -1) -> np.ndarray:
     Subtracting the maximum first keeps every exponent <= 0, so nothing overflows even for
     logits of +-1000; the largest term is exp(0) = 1, so the log never sees 0.
     """
-    z = _float_array("softmax", "logits", logits, "(..., C)")
+    z = _float_array("log_softmax", "logits", logits, "(..., C)")
     shifted = z - np.max(z, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 

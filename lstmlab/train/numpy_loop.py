@@ -28,7 +28,8 @@ from lstmlab.numpy import (
 )
 from lstmlab.train._common import chunks, count_correct, initial_weights, seed_streams
 from lstmlab.train._progress import progress_bar
-from lstmlab.train.config import TrainConfig
+from lstmlab.errors import argument_error
+from lstmlab.train.config import TrainConfig, check_settings
 from lstmlab.train.history import History
 from lstmlab.train.tasks import ReadoutBatch, TaskSpec, get_task
 
@@ -126,7 +127,7 @@ def train_numpy(config: TrainConfig | None = None, *, progress: bool = True, **o
     clipping, clips as configured and takes an Adam step.  ``progress=False`` silences the
     tqdm bar.  Same config (seed included) gives the same History, bit for bit.
     """
-    config = resolve_config(config, overrides)
+    config = resolve_config("train_numpy", config, overrides)
     spec = get_task(config)
     streams = seed_streams(config.seed)
     cell, head = initial_weights(config, spec, streams["init"])
@@ -175,20 +176,24 @@ def record_eval(hist: History, step: int, loss: float, accuracy) -> None:
         hist.eval_accuracy.append(float(accuracy))
 
 
-def resolve_config(config: TrainConfig | None, overrides: dict) -> TrainConfig:
-    """A TrainConfig from an optional base config and keyword overrides."""
+def resolve_config(where: str, config: TrainConfig | None, overrides: dict) -> TrainConfig:
+    """A TrainConfig from an optional base config and keyword overrides; errors name ``where``
+    (the loop the user called)."""
     if config is not None and not isinstance(config, TrainConfig):
-        raise ValueError(
-            f"train: argument 'config' must be a TrainConfig or None, got "
-            f"{type(config).__name__}. Hint: pass settings as keywords, e.g. train_numpy(T=20)"
-        )
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
-    unknown = sorted(set(overrides) - known)
+        raise argument_error(where, "config", f"must be a TrainConfig or None, got {type(config).__name__}",
+                             f"pass settings as keywords, e.g. {where}(T=20)")
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(overrides) - set(fields))
     if unknown:
-        raise ValueError(
-            f"train: unknown setting(s) {unknown}; expected keywords among {sorted(known)}. "
-            "Hint: see lstmlab.train.TrainConfig for what each one means"
-        )
+        others = f" (nor are {unknown[1:]})" if len(unknown) > 1 else ""
+        raise argument_error(where, unknown[0], f"is not a setting{others}; expected keywords among {sorted(fields)}",
+                             "see lstmlab.train.TrainConfig for what each one means")
+    if config is None:
+        base = {name: (f.default_factory() if f.default is dataclasses.MISSING else f.default)
+                for name, f in fields.items()}
+    else:
+        base = {name: getattr(config, name) for name in fields}
+    check_settings(where, {**base, **overrides})
     if config is None:
         return TrainConfig(**overrides)
     return dataclasses.replace(config, **overrides) if overrides else config

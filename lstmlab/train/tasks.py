@@ -25,6 +25,7 @@ from collections.abc import Callable
 import numpy as np
 
 from lstmlab import data
+from lstmlab.errors import argument_error
 
 
 @dataclass
@@ -91,10 +92,10 @@ class TaskSpec:
 def _check_kwargs(task: str, kwargs: dict, allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(kwargs) - set(allowed))
     if unknown:
-        raise ValueError(
-            f"TrainConfig: argument 'task_kwargs' has {unknown}, which task {task!r} does not "
-            f"take; expected keys among {list(allowed)}. Hint: see lstmlab.data for the "
-            f"generator's arguments"
+        raise argument_error(
+            "TrainConfig", "task_kwargs",
+            f"has {unknown}, which task {task!r} does not take; expected keys among {list(allowed)}",
+            "see lstmlab.data for the generator's arguments",
         )
 
 
@@ -191,4 +192,9 @@ TASKS: dict[str, Callable] = {
 
 def get_task(config) -> TaskSpec:
     """The :class:`TaskSpec` for ``config.task`` at length ``config.T``."""
+    from lstmlab.train.config import TrainConfig  # late: config imports this module's TASKS
+
+    if not isinstance(config, TrainConfig):
+        raise argument_error("get_task", "config", f"must be a TrainConfig, got {type(config).__name__}",
+                             "get_task(TrainConfig(task='adding', T=50)); a task name alone has no length")
     return TASKS[config.task](config)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from lstmlab.errors import argument_error
 from lstmlab.train._common import chunks, initial_weights, seed_streams
 from lstmlab.train._progress import progress_bar
 from lstmlab.train.config import TrainConfig
@@ -40,10 +41,8 @@ def build_model(config: TrainConfig, spec: TaskSpec, impl: str = "lstmlab"):
     from torch import nn
 
     if impl not in IMPLS:
-        raise ValueError(
-            f"train_torch: argument 'impl' must be one of {list(IMPLS)}, got {impl!r}. "
-            "Hint: 'lstmlab' is written from the equations, 'torch.nn' uses torch's fused kernels"
-        )
+        raise argument_error("train_torch", "impl", f"must be one of {list(IMPLS)}, got {impl!r}",
+                             "'lstmlab' is written from the equations, 'torch.nn' uses torch's fused kernels")
     if impl == "lstmlab":
         import lstmlab.torch as rnn_lib
     else:
@@ -138,25 +137,19 @@ def train_torch(config: TrainConfig | None = None, *, impl: str = "lstmlab", dev
     gives the same History, bit for bit.
     """
     torch = _torch()
-    config = resolve_config(config, overrides)
+    config = resolve_config("train_torch", config, overrides)
     dtype = torch.float32 if dtype is None else dtype
     if dtype not in (torch.float32, torch.float64):
-        raise ValueError(
-            f"train_torch: argument 'dtype' must be torch.float32 or torch.float64, got {dtype!r}. "
-            "Hint: float64 matches the NumPy loop, float32 is faster"
-        )
+        raise argument_error("train_torch", "dtype", f"must be torch.float32 or torch.float64, got {dtype!r}",
+                             "float64 matches the NumPy loop, float32 is faster")
     try:
         device = torch.device(device)
     except (RuntimeError, TypeError) as err:
-        raise ValueError(
-            f"train_torch: argument 'device' must name a torch device, got {device!r} ({err}). "
-            "Hint: 'cpu' or 'cuda'"
-        ) from None
+        raise argument_error("train_torch", "device", f"must name a torch device, got {device!r} ({err})",
+                             "'cpu' or 'cuda'") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"train_torch: argument 'device' is {str(device)!r} but no CUDA GPU is visible. "
-            "Hint: use device='cpu', or check torch.cuda.is_available()"
-        )
+        raise argument_error("train_torch", "device", f"is {str(device)!r} but no CUDA GPU is visible",
+                             "use device='cpu', or check torch.cuda.is_available()")
     spec = get_task(config)
     model = build_model(config, spec, impl).to(device=device, dtype=dtype)
     params = list(model.parameters())
