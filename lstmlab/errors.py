@@ -2,17 +2,17 @@
 
 Every ``ValueError`` a public ``lstmlab`` function raises for a bad argument reads::
 
-    lstm_forward: argument 'W_hh' should have shape (4H, H) = (20, 5) but has shape (5, 20) ...
-    Hint: W_hh is (G*H, H) with G=4 (gate order i, f, g, o); torch.nn's layout, not its transpose
+    lstm_forward: argument 'x' should have shape (T, N, D) = (?, ?, ?) (3 axes) but has shape
+    (2, 3) (2 axes). Hint: sequences are time-major (T, N, D); add a batch axis with x[:, None] for N=1
 
 that is: where (the function or class called), which argument, what was expected and what
 was received, and a hint the user can act on.  Build it with :func:`argument_error` (any
 check) or :class:`ShapeChecker` (arrays against symbolic shapes such as ``("T", "N", "D")``)::
 
     from lstmlab.errors import argument_error
-    if steps < 1:
-        raise argument_error("adding_problem", "steps", f"must be an int >= 1, got {steps!r}",
-                             "a sequence needs at least one time step")
+    if not 0.0 <= attractor <= 1.0:
+        raise argument_error("agreement", "attractor", f"must be a probability in [0, 1], got {attractor!r}",
+                             "the share of sentences with a noun of the other number in between")
 
 The implementation lives in :mod:`lstmlab.numpy.validate`, because ``lstmlab/numpy/`` must
 import nothing from the rest of ``lstmlab`` (the grading checks load it again from source as
