@@ -170,6 +170,7 @@ def _global_norm(grads: dict) -> float:
 
 
 def record_eval(hist: History, step: int, loss: float, accuracy) -> None:
+    """Append one evaluation (step, loss, accuracy if any) to ``hist``; both loops use it."""
     hist.eval_step.append(step)
     hist.eval_loss.append(float(loss))
     if accuracy is not None:
