@@ -122,7 +122,7 @@ def built_html(book_build: BookBuild) -> Path:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Serves files without logging every request to stderr."""
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):  # `format`: the base class's parameter name
         pass
 
     def end_headers(self):
