@@ -128,7 +128,7 @@ def test_translations_keep_every_number():
 
 def test_translations_use_chinese_punctuation():
     problems = []
-    for page, english, chinese in catalogue_entries():
+    for page, _english, chinese in catalogue_entries():
         prose = _without(LINK_TARGET, _without(CODE, _without(ROLE, _without(MATH, chinese))))
         for match in HALF_WIDTH_AFTER_CJK.finditer(prose):
             problems.append(f"{page}: half-width {match.group()!r} in {chinese[:60]!r}")
