@@ -5,15 +5,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from lstmlab import plots  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
+from lstmlab import plots
 
 
 def cells(fig):
