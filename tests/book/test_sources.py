@@ -21,8 +21,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOK = ROOT / "book"
-# Binary data the book loads (weights, results) are not sources.
-BINARY_SUFFIXES = {".npz", ".npy", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".ico", ".pt"}
+# Binary data the book loads (weights, results) and the compiled gettext catalogues (.mo, written by
+# the Chinese build next to their .po sources) are not sources.
+BINARY_SUFFIXES = {".npz", ".npy", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".ico", ".pt", ".mo"}
 # Anything below U+0020 except LF, plus DEL; CR is included (sources use LF line ends).
 CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
