@@ -4,7 +4,9 @@ Each function takes measurements made by the caller and returns a matplotlib Fig
 
 from __future__ import annotations
 
-from ._base import pyplot, MODEL_COLOURS, new_figure
+from lstmlab.errors import argument_error
+
+from ._base import MODEL_COLOURS, new_figure, pyplot
 def learning_curves_by_cell(runs, baseline=None, ylabel="validation MSE"):
     """Validation loss against training step, coloured by cell (book palette), one line per run.
 
@@ -48,7 +50,7 @@ def timing_bars(panels):
     import numpy as np
 
     if not panels:
-        raise ValueError("timing_bars: argument 'panels' is empty. Hint: pass at least one (title, rows) pair")
+        raise argument_error("timing_bars", "panels", "is empty", "pass at least one (title, rows) pair")
     from matplotlib.ticker import NullFormatter
 
     # Panels as wide as their number of bar pairs, so that labels of crowded panels fit.
