@@ -76,10 +76,14 @@ class LSTMScan(torch.autograd.Function):
         i, f, g, o = act.chunk(4, dim=2)  # (T, N, H) each
         tcs = torch.tanh(cs)
         c_prev = _previous(cs, c0, reverse)
-        # d gates = [dc, dc, dc, dh] * local, with every local derivative computed at once:
+        # d gates = [dc, dc, dc, dh] * local, with every local derivative computed at once
+        # (written into one buffer, no concatenation):
         # di: g i(1-i), df: c_prev f(1-f), dg: i (1-g^2), do: tanh(c) o(1-o).
-        local = torch.cat([g * i * (1 - i), c_prev * f * (1 - f), i * (1 - g * g),
-                           tcs * o * (1 - o)], dim=2).view(steps, n, 4, hsz)
+        local = act.new_empty(steps, n, 4, hsz)
+        torch.mul(g * i, 1 - i, out=local[:, :, 0])
+        torch.mul(c_prev * f, 1 - f, out=local[:, :, 1])
+        torch.mul(i, 1 - g * g, out=local[:, :, 2])
+        torch.mul(tcs * o, 1 - o, out=local[:, :, 3])
         dc_from_h = o * (1 - tcs * tcs)  # dc += dh * o (1 - tanh(c)^2)
         d_gates = torch.empty_like(act)
         dgv = d_gates.view(steps, n, 4, hsz)

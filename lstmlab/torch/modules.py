@@ -132,6 +132,13 @@ class _RNNBase(nn.Module):
     def flatten_parameters(self) -> None:
         """No-op kept for code written against torch.nn (there is no cuDNN weight buffer here)."""
 
+    def __setstate__(self, state: dict) -> None:
+        # Modules pickled before an attribute existed load with its default (torch.nn
+        # does the same for proj_size, which arrived in PyTorch 1.8).
+        state.setdefault("proj_size", 0)
+        state.setdefault("fused", False)
+        super().__setstate__(state)
+
     @property
     def all_weights(self) -> list[list[nn.Parameter]]:
         """Parameters grouped per layer and direction, as ``torch.nn.RNNBase.all_weights``."""
