@@ -76,7 +76,6 @@ class _CellBase(nn.Module):
         )
         check_features(name, "input", input, "(N, D)" if input.dim() == 2 else "(D,)",
                                self.input_size, cell=True)
-        check_dtype_device(name, "input", input, self.weight_ih)
         batched = input.dim() == 2
         return (input if batched else input.unsqueeze(0)), batched
 
@@ -111,6 +110,10 @@ class _CellBase(nn.Module):
         check_dtype_device(name, label, state, self.weight_ih)
         return out
 
+    def _check_input_dtype(self, x: Tensor) -> None:
+        """After the state checks, as torch.nn's cells (their C++ checks shapes before dtypes)."""
+        check_dtype_device(type(self).__name__, "input", x, self.weight_ih)
+
     def _folded_bias(self) -> Tensor | None:
         """``b_ih + b_hh`` (both add to the same pre-activation), or None without biases."""
         return None if self.bias_ih is None else self.bias_ih + self.bias_hh
@@ -133,6 +136,7 @@ class RNNCell(_CellBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, batched = self._prepare_input(input)
         h = self._prepare_state("hx", hx, x, batched)
+        self._check_input_dtype(x)
         gx = input_projection(x, self.weight_ih, self._folded_bias())  # (N, H)
         h = rnn_step(gx, h, self.weight_hh, relu=self.nonlinearity == "relu")
         return h if batched else h.squeeze(0)
@@ -155,6 +159,7 @@ class LSTMCell(_CellBase):
             check_pair("LSTMCell", hx, "(h_0, c_0)")
             h = self._prepare_state("hx[0]", hx[0], x, batched)
             c = self._prepare_state("hx[1]", hx[1], x, batched)
+        self._check_input_dtype(x)
         gx = input_projection(x, self.weight_ih, self._folded_bias())  # (N, 4H)
         h, c = lstm_step(gx, h, c, self.weight_hh)
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
@@ -171,6 +176,7 @@ class GRUCell(_CellBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, batched = self._prepare_input(input)
         h = self._prepare_state("hx", hx, x, batched)
+        self._check_input_dtype(x)
         gx = input_projection(x, self.weight_ih, self.bias_ih)  # (N, 3H)
         h = gru_step(gx, h, self.weight_hh, self.bias_hh)
         return h if batched else h.squeeze(0)

@@ -14,8 +14,8 @@ through time written out (chapter 6), arranged so that
   of T small ones accumulated.
 
 The input projection and its gradients (``W_ih``, the biases, the input) stay outside,
-in autograd, as one large matrix product each way.  These backward passes are once
-differentiable (double backward raises); use the plain path for gradients of gradients.
+in autograd, as one large matrix product each way.  These backward passes are differentiable
+once: ``create_graph=True`` raises; use the plain path for gradients of gradients.
 
 Shapes: T steps, N batch, H hidden size, G gates.  ``scan(kind, gx, state, params,
 reverse, options)``: gx (T, N, G*H) input projections (the LSTM's and RNN's with both
@@ -25,11 +25,32 @@ biases folded in, the GRU's with b_ih only), state (h0,) or (h0, c0) each (N, H)
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
 __all__ = ["scan", "LSTMScan", "GRUScan", "RNNScan"]
+
+
+def _first_order_only(backward):
+    """Refuse ``create_graph=True``: the hand-written backward is not itself differentiable.
+
+    (torch's ``once_differentiable`` would return a silently constant gradient when the
+    upstream gradients do not require grad, so double backward would be wrong, not refused.)
+    """
+
+    @functools.wraps(backward)
+    def wrapper(ctx, *grads):
+        if torch.is_grad_enabled():
+            raise RuntimeError(
+                "lstmlab.torch (fused=True): the fused backward is differentiable only once, but "
+                "it was asked for a graph of the gradient (create_graph=True). Hint: build the "
+                "module with fused=False for gradients of gradients."
+            )
+        return backward(ctx, *grads)
+
+    return wrapper
 
 
 def _order(steps: int, reverse: bool) -> range:
@@ -68,7 +89,7 @@ class LSTMScan(torch.autograd.Function):
         return hs, h.clone(), c.clone()
 
     @staticmethod
-    @once_differentiable
+    @_first_order_only
     def backward(ctx, d_hs, d_h, d_c):
         h0, c0, w_hh, act, cs, hs = ctx.saved_tensors
         reverse = ctx.reverse
@@ -120,7 +141,7 @@ class RNNScan(torch.autograd.Function):
         return hs, h.clone()
 
     @staticmethod
-    @once_differentiable
+    @_first_order_only
     def backward(ctx, d_hs, d_h):
         h0, w_hh, hs = ctx.saved_tensors
         reverse = ctx.reverse
@@ -164,7 +185,7 @@ class GRUScan(torch.autograd.Function):
         return hs, h.clone()
 
     @staticmethod
-    @once_differentiable
+    @_first_order_only
     def backward(ctx, d_hs, d_h):
         h0, w_hh, rz, cand, gh_n, hs = ctx.saved_tensors
         reverse = ctx.reverse
