@@ -2,8 +2,11 @@
 
 Parameter names, shapes, initialisation and forward signatures follow torch.nn, so
 ``load_state_dict`` works both ways and code can swap ``torch.nn.LSTM`` for
-``lstmlab.torch.LSTM``.  The forward pass is ordinary tensor operations that autograd
-differentiates (no fused RNN kernels), and runs on any device and dtype.
+``lstmlab.torch.LSTM``: PackedSequence input, the LSTM's ``proj_size`` and torch.nn's
+error types and messages included.  The forward pass is ordinary tensor operations that
+autograd differentiates (no fused RNN kernels), and runs on any device and dtype;
+``fused=True`` swaps autograd's per-step backward for a hand-written one
+(:mod:`lstmlab.torch.fused`).
 ``to_numpy`` / ``from_numpy`` move one layer's weights to and from the float64
 dicts of ``lstmlab.numpy``.
 

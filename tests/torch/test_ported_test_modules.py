@@ -210,14 +210,15 @@ def _gradients(impl, name, training, check, every=1, partial_samples=2):
 @pytest.mark.parametrize("impl,name,training", CASES, ids=IDS)
 def test_grad(impl, name, training):
     # Origin: TestModule.test_grad (float64)
-    _gradients(impl, name, training, lambda fn, x: gradcheck(fn, x, check_batched_grad=False))
+    _gradients(impl, name, training, lambda fn, x: gradcheck(fn, x, check_batched_grad=False),
+               every=4, partial_samples=1)
 
 
 @pytest.mark.parametrize("impl,name,training", CASES, ids=IDS)
 def test_gradgrad(impl, name, training):
     # Origin: TestModule.test_gradgrad (float64)
     _gradients(impl, name, training, lambda fn, x: gradgradcheck(fn, x, check_batched_grad=False),
-               every=8, partial_samples=0)
+               every=16, partial_samples=0)
 
 
 def _grads_of(tree):
