@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_torch_lstm import cpu_model  # noqa: E402
 
 import lstmlab.torch as lt  # noqa: E402
-from lstmlab.torch._equations import input_projection, lstm_step  # noqa: E402
+from lstmlab.torch import input_projection, lstm_step  # noqa: E402
 from lstmlab.torch.graphs import cuda_graphed  # noqa: E402
 
 

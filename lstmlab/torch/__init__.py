@@ -14,6 +14,7 @@ Importing this subpackage imports torch; ``import lstmlab`` alone does not.
 """
 
 from lstmlab.torch._checks import RNNInputError
+from lstmlab.torch._equations import gru_step, input_projection, lstm_step, rnn_step
 from lstmlab.torch.cells import GRUCell, LSTMCell, RNNCell
 from lstmlab.torch.convert import from_numpy, to_numpy
 from lstmlab.torch.modules import GRU, LSTM, RNN
@@ -23,4 +24,5 @@ __all__ = [
     "RNNCell", "LSTMCell", "GRUCell",
     "to_numpy", "from_numpy",
     "RNNInputError",
+    "rnn_step", "lstm_step", "gru_step", "input_projection",
 ]
