@@ -32,11 +32,11 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_torch_lstm import cpu_model  # noqa: E402
+from bench_torch_lstm import cpu_model
 
-import lstmlab.torch as lt  # noqa: E402
-from lstmlab.torch import input_projection, lstm_step  # noqa: E402
-from lstmlab.torch.graphs import cuda_graphed  # noqa: E402
+import lstmlab.torch as lt
+from lstmlab.torch import input_projection, lstm_step
+from lstmlab.torch.graphs import cuda_graphed
 
 
 def loss_of(out, h, c):

@@ -301,9 +301,12 @@ def error_inputs(name, dtype):
              r"Expected hx\[0\] to be 1D or 2D, got 4D instead"),
         ]
     cases = [  # module_error_inputs_torch_nn_RNN_GRU_Cell
-        ((10, 20), {}, (make(3, 11), make(3, 20)), RuntimeError, "input has inconsistent input_size: got 11 expected 10"),
-        ((10, 20), {}, (make(3, 10), make(3, 21)), RuntimeError, "hidden0 has inconsistent hidden_size: got 21, expected 20"),
-        ((10, 20), {}, (make(3, 10), make(5, 20)), RuntimeError, "Input batch size 3 doesn't match hidden0 batch size 5"),
+        ((10, 20), {}, (make(3, 11), make(3, 20)), RuntimeError,
+         "input has inconsistent input_size: got 11 expected 10"),
+        ((10, 20), {}, (make(3, 10), make(3, 21)), RuntimeError,
+         "hidden0 has inconsistent hidden_size: got 21, expected 20"),
+        ((10, 20), {}, (make(3, 10), make(5, 20)), RuntimeError,
+         "Input batch size 3 doesn't match hidden0 batch size 5"),
         ((10, 20), {}, (make(3, 10), make(3, 1, 1, 20)), ValueError, "Expected hidden to be 1D or 2D, got 4D instead"),
     ]
     if name == "RNNCell":  # the two nonlinearity variants (GRUCell would take 'relu' as bias)
