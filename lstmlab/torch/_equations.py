@@ -27,13 +27,11 @@ def rnn_step(gx: Tensor, h: Tensor, w_hh: Tensor, relu: bool) -> Tensor:
     return torch.relu(pre) if relu else torch.tanh(pre)
 
 
-def lstm_step(gx: Tensor, h: Tensor, c: Tensor, w_hh: Tensor,
-              w_hr: Tensor | None = None) -> tuple[Tensor, Tensor]:
+def lstm_step(gx: Tensor, h: Tensor, c: Tensor, w_hh: Tensor) -> tuple[Tensor, Tensor]:
     """One LSTM step, gate order i, f, g, o (torch.nn's).
 
-    gx (N, 4H) with both biases folded in, h (N, H), c (N, H), w_hh (4H, H) -> h', c' (N, H).
-    With a projection (Sak et al. 2014, torch.nn's ``proj_size`` P > 0) the hidden state is
-    ``h' = (o * tanh(c')) @ W_hr.T``: w_hr (P, H), h and h' (N, P), w_hh (4H, P).
+    gx (N, 4H) with both biases folded in, h (N, P), c (N, H), w_hh (4H, P) -> h', c' (N, H);
+    P = H, except in an LSTM with a projection, whose module maps h' to P columns after the step.
     """
     hsz = c.shape[1]  # H (h has P columns with a projection)
     gates = torch.addmm(gx, h, w_hh.t())  # (N, 4H): one product for all four gates
@@ -43,8 +41,6 @@ def lstm_step(gx: Tensor, h: Tensor, c: Tensor, w_hh: Tensor,
     g = torch.tanh(gates[:, 2 * hsz : 3 * hsz])  # (N, H)
     c_new = torch.addcmul(f * c, i, g)  # f*c + i*g
     h_new = o * torch.tanh(c_new)
-    if w_hr is not None:
-        h_new = torch.mm(h_new, w_hr.t())  # (N, P): the projection
     return h_new, c_new
 
 

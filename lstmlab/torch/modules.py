@@ -386,9 +386,16 @@ class LSTM(_RNNBase):
 
     def _step_parts(self, params):
         w_hh = params[1]
-        w_hr = params[-1] if self.proj_size else None
-        bias = params[2] + params[3] if self.bias else None
-        return params[0], bias, lambda g, h, c: lstm_step(g, h, c, w_hh, w_hr)
+        bias = params[2] + params[3] if self.bias else None  # both biases add to one pre-activation
+        if not self.proj_size:
+            return params[0], bias, lambda g, h, c: lstm_step(g, h, c, w_hh)
+        w_hr = params[-1]  # (P, H)
+
+        def projected_step(g, h, c):
+            h_new, c_new = lstm_step(g, h, c, w_hh)
+            return torch.mm(h_new, w_hr.t()), c_new  # h_t = W_hr (o * tanh(c_t)): (N, P)
+
+        return params[0], bias, projected_step
 
 
 class GRU(_RNNBase):
