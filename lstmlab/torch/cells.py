@@ -9,6 +9,11 @@ Parameters have torch.nn's names, shapes, registration order and initialisation
 ``weight_ih (G*H, D)``, ``weight_hh (G*H, H)``, ``bias_ih (G*H,)``, ``bias_hh (G*H,)``
 (the biases are ``None`` when ``bias=False``).  The forward pass is the gate
 equations in :mod:`lstmlab.torch._equations`, differentiated by autograd.
+
+Differences from torch.nn, on purpose: ``bias`` must be a bool (torch.nn's cells take any
+truthy value, so ``bias="False"`` would silently mean True), and the sizes must be ints.
+Sizes of zero are accepted, as in torch.nn.  Errors repeat torch.nn's wording, then add
+the argument, the expected and received shapes, and a hint.
 """
 
 from __future__ import annotations
