@@ -37,7 +37,7 @@ def outputs_and_grads(module, x, hx, lengths=None, enforce_sorted=True, batch_fi
         assert out_lengths.tolist() == list(lengths)
     outs = [out] + (list(state) if isinstance(state, tuple) else [state])
     gen = torch.Generator().manual_seed(1)
-    loss = sum((o * torch.randn(o.shape, generator=gen, dtype=o.dtype)).sum() for o in outs)
+    loss = sum((o * torch.randn(o.shape, generator=gen, dtype=o.dtype).to(o.device)).sum() for o in outs)
     grads = torch.autograd.grad(loss, leaves + list(module.parameters()))
     return [o.detach() for o in outs] + list(grads)
 
@@ -254,3 +254,19 @@ def test_cuda_graphed_replay_equals_eager(kind, fused):
         eager = [out2.detach(), x2.grad] + [p.grad for p in m.parameters()]
         assert max(float((a - b).abs().max()) for a, b in zip(graphed, eager)) <= TOL
         m.zero_grad(set_to_none=True)
+
+
+@pytest.mark.cuda
+@pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
+def test_packed_and_fused_match_torch_nn_on_cuda(kind):
+    # The same float64 parity on a GPU (torch.nn there runs cuDNN); never run on the build machine.
+    kw = dict(num_layers=2, bidirectional=True, dtype=torch.float64, device="cuda")
+    ref = getattr(torch.nn, kind)(5, 4, **kw)
+    for fused in (False, True):
+        ours = getattr(lt, kind)(5, 4, fused=fused, **kw)
+        ours.load_state_dict(ref.state_dict())
+        x = torch.randn(7, 5, 5, dtype=torch.float64, device="cuda")
+        lengths = None if fused else [2, 7, 1, 5, 5]  # fused=True: padded; plain: packed, unsorted
+        a = outputs_and_grads(ref, x, None, lengths, enforce_sorted=False)
+        b = outputs_and_grads(ours, x, None, lengths, enforce_sorted=False)
+        assert max_diff(a, b) <= TOL
