@@ -33,7 +33,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_locked
-from traitlets import Float, Integer, Unicode
+from traitlets import Float, Integer, List, Unicode
 
 from lstmlab.evidence import checks_only
 
@@ -98,6 +98,8 @@ class SandboxedExecute(Execute):
     output_chars = Integer(Limits.output_chars, help="Output characters kept per notebook.").tag(config=True)
     slot = Integer(0, help="Worker slot (selects the sandbox uid when run as root).").tag(config=True)
     shutdown_kernel = Unicode("immediate")
+    no_ecf = List(Unicode(), help="Assignments whose checks give no error-carried-forward credit "
+                  "(a backward exact for a mistaken forward then scores 0).").tag(config=True)
 
     def limits(self) -> Limits:
         return Limits(
@@ -140,10 +142,11 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._notebook_id = (resources or {}).get("nbgrader", {}).get("notebook", "notebook")
+        self._ecf = (resources or {}).get("nbgrader", {}).get("assignment") not in self.no_ecf
         self._output_used = 0
         self._output_truncated = False
         self.interrupt_on_timeout = False  # we stop the notebook instead (see module doc)
-        km = SandboxedKernelManager(limits=self.limits(), slot=self.slot)
+        km = SandboxedKernelManager(limits=self.limits(), slot=self.slot, ecf=self._ecf)
         self._copy_data_files((resources or {}).get("metadata", {}).get("path"), km)
         # Same as ExecutePreprocessor.preprocess, but cell by cell with our stop rules.
         NotebookClient.__init__(self, nb, km)
@@ -203,7 +206,7 @@ class SandboxedExecute(Execute):
             cell = self.nb.cells[index]
             if not verify.passed(cell) or not checks_only(cell.source):
                 continue
-            reason = verify.confirm(cell.source, records)
+            reason = verify.confirm(cell.source, records, self._ecf)
             if reason:
                 message = (f"cell {index + 1} passed inside the notebook, but the grader could not confirm it "
                            f"from the values your code returned: {reason}")

@@ -89,12 +89,14 @@ class SandboxedKernelManager(AsyncKernelManager):
     Args:
         limits: resource limits of the kernel.
         slot: worker slot; selects the unprivileged uid when the grader is root.
+        ecf: whether the assignment gives error-carried-forward credit (the kernel's ``LSTMLAB_ECF``).
     """
 
-    def __init__(self, limits: Limits | None = None, slot: int = 0, **kwargs):
+    def __init__(self, limits: Limits | None = None, slot: int = 0, ecf: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.limits = limits or Limits()
         self.slot = slot
+        self.ecf = ecf
         self.scratch = prepare_scratch(Path(tempfile.mkdtemp(prefix="agk-", dir=scratch_parent())), slot)
         self.transport = "ipc"
         self.ip = str(self.scratch / "s")
@@ -113,7 +115,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, sandbox_uid(self.slot), sandbox_uid(self.slot))
         argv = [sys.executable, "-c", KERNEL_MAIN, "-f", self.connection_file]
         argv += list(extra_arguments or [])
-        return wrap_command(argv, self.scratch, self.limits, self.slot)
+        return wrap_command(argv, self.scratch, self.limits, self.slot, self.ecf)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         # The kernel's own stdout/stderr (banners, crash dumps) stay out of the grader's terminal;

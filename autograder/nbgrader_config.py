@@ -41,6 +41,10 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
+# Error-carried-forward credit: a backward exact for the learner's own (known-mistaken) forward
+# earns its cell's points (lstmlab.grading).  List the assignments where it should not, e.g. ["rnn"].
+c.SandboxedExecute.no_ecf = []
+
 # Limits of one submission (see autograder/sandbox.py).  The CLI's --cell-timeout etc. override.
 c.SandboxedExecute.cell_timeout = 120.0  # seconds per cell
 c.SandboxedExecute.notebook_timeout = 600.0  # seconds per notebook
