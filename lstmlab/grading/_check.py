@@ -100,6 +100,7 @@ class Check:
         head = f"{self.name}: not right yet"
         if case is not None:
             head += f", {case.describe()}"
+        evidence.note_failure(self.name)
         body = [head + "."] + [f"  {line}" for line in lines if line]
         if hint:
             body.append(f"  Hint: {hint}")

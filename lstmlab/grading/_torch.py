@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _guard, _variants
 from ._check import Case, Check
-from ._training import TORCH_LSTM_C, _torch_rnn_file
+from ._training import TORCH_LSTM_C, torch_rnn_file
 
 _NAMES = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
@@ -83,7 +83,7 @@ def check_torch_lstm(cls, seed: int = 0) -> None:
     """Check an ``nn.Module`` class written from the LSTM equations against ``torch.nn.LSTM``."""
     import torch
 
-    check = Check("check_torch_lstm", (*_guard.REFERENCE_DIRS, _torch_rnn_file()), TORCH_LSTM_C)
+    check = Check("check_torch_lstm", (*_guard.REFERENCE_DIRS, torch_rnn_file()), TORCH_LSTM_C)
     # Which devices the learner's module runs on: those of the machine the notebook runs on.
     devices = check.keep(["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
     if devices not in (["cpu"], ["cpu", "cuda"]):

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from ._validate import ShapeChecker
 
 __all__ = [
     "TemporalLinearCache",

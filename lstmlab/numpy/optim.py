@@ -15,7 +15,7 @@ from typing import Mapping
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from ._validate import ShapeChecker
 
 __all__ = ["sgd", "Adam", "clip_grad_norm", "clip_grad_value"]
 
