@@ -351,9 +351,10 @@ def check_forward(kind_name: str, fn, seed: int, check_name: str) -> None:
         for name, value in zip(kind.forward_out, outputs):
             check.array(name, value, kind.dims(name), case, kind.forward_name)
         got = dict(zip(kind.forward_out, outputs))
-        _swapped_outputs(check, got, expected, kind.forward_out, case, kind.forward_name)
         for name, value in zip(kind.forward_out, outputs):
             check.compare(name, value, expected[name], case, kind.forward_name,
+                          on_mismatch=lambda: _swapped_outputs(check, got, expected, kind.forward_out, case,
+                                                               kind.forward_name),
                           variants=lambda: _forward_variants(kind, args),
                           no_match="No known mistake reproduces these numbers: compare your code with the "
                           "equations above, one step and one line at a time.")
@@ -451,7 +452,6 @@ def check_backward(kind_name: str, forward, backward, seed: int, grads, check_na
             _check_carried(check, kind, case, args, upstream, got, selected, mistake)
             continue
         expected = _reference_backward(kind, args, upstream)
-        _swapped_outputs(check, got, expected, selected, case, kind.backward_name)
         cached = []
 
         def variants():
@@ -461,7 +461,9 @@ def check_backward(kind_name: str, forward, backward, seed: int, grads, check_na
 
         for name in selected:
             check.compare(name, got[name], expected[name], case, kind.backward_name,
-                          variants=variants, no_match=_NO_MATCH)
+                          variants=variants, no_match=_NO_MATCH,
+                          on_mismatch=lambda: _swapped_outputs(check, got, expected, selected, case,
+                                                               kind.backward_name))
     check.finish()
     if carried:
         print(f"{check_name}: credit carried forward: your backward is exact for your forward, whose mistake "

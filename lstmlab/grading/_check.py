@@ -210,17 +210,20 @@ class Check:
     # ------------------------------------------------------------------ comparing
     def compare(self, name: str, actual, expected, case: Case, what: str, variants=None,
                 generic_hint: str | None = None, atol: float = ATOL, rtol: float = RTOL,
-                preface: str | None = None, no_match: str | None = None):
+                preface: str | None = None, no_match: str | None = None, on_mismatch=None):
         """Fail with a diagnosis unless ``actual`` matches ``expected``.
 
         ``variants``: a callable returning ``[(hint, {name: array}), ...]`` for known
         mistakes; computed only on a mismatch.  ``generic_hint``: the hint when none of them
         reproduces ``actual``; ``no_match``: a plain line instead (no "Hint:", for checks
-        whose general advice would point at code that may well be right).
+        whose general advice would point at code that may well be right).  ``on_mismatch``:
+        called first on a mismatch (it may fail with a more specific diagnosis).
         """
         result = _safe.Comparison(actual, expected, atol, rtol)
         if result.ok:
             return
+        if on_mismatch is not None:
+            on_mismatch()
         lines = [
             preface,
             f"output {name}: max abs error {result.max_abs:.3g}, max rel error {result.max_rel:.3g} "

@@ -1,0 +1,52 @@
+"""The mistake corpus (tests/grading/mistakes.py) through the real CLI: ``python -m autograder
+grade`` runs each learner notebook in the sandbox, replays every passed test cell outside it
+(autograder.verify) and writes per-cell scores and feedback.  Each mistake must get exactly its
+expected per-cell scores -- error-carried-forward credit included, confirmed by the replay --
+and its feedback page must contain the phrase that names it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import nbformat
+import pytest
+
+from tests.grading.mistakes import MISTAKES, learner_notebook
+
+from .conftest import REPO, autograder
+
+SOURCE = REPO / "notebooks"
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap not installed"),
+]
+
+
+@pytest.mark.parametrize("assignment", ["rnn", "lstm"])
+def test_every_mistake_gets_its_scores_and_its_message_through_the_grader(tmp_path, assignment):
+    course, subs, out = tmp_path / "course", tmp_path / "subs", tmp_path / "out"
+    autograder("release", assignment, "--source", SOURCE, "--course", course)
+    released = course / "release" / assignment / f"{assignment}.ipynb"
+    corpus = {f"m{k:02d}": m for k, m in enumerate(m for m in MISTAKES if m.assignment == assignment)}
+    for sid, mistake in corpus.items():
+        (subs / sid).mkdir(parents=True)
+        nbformat.write(learner_notebook(mistake, released), subs / sid / f"{assignment}.ipynb")
+    autograder("grade", assignment, subs, "--source", SOURCE, "--course", course, "--out", out,
+               "--jobs", 2, "--no-progress", timeout=3000)
+    results = json.loads((out / "results.json").read_text())
+    problems = []
+    for sid, mistake in corpus.items():
+        row = results[sid]
+        cells = {k.split("/", 1)[1]: v for k, v in row["cells"].items() if "/test_" in k}
+        if cells != mistake.scores():
+            problems.append(f"{mistake.name}: scores {cells}, expected {mistake.scores()}")
+        if row["flags"] or any("could not confirm" in n for n in row["notes"]):
+            problems.append(f"{mistake.name}: flagged or unconfirmed: {row['flags']} {row['notes']}")
+        page = (out / "feedback" / sid / f"{assignment}.html").read_text()
+        if mistake.phrase not in page.replace("&#39;", "'").replace("&quot;", '"').replace("&amp;", "&"):
+            problems.append(f"{mistake.name}: the feedback lacks {mistake.phrase!r}")
+        if mistake.ecf != ("credit carried forward: your backward is exact for your forward" in page):
+            problems.append(f"{mistake.name}: credit carried forward {'not ' if mistake.ecf else ''}shown")
+    assert not problems, "\n".join(problems)
