@@ -50,3 +50,29 @@ def test_every_mistake_gets_its_scores_and_its_message_through_the_grader(tmp_pa
         if mistake.ecf != ("credit carried forward: your backward is exact for your forward" in page):
             problems.append(f"{mistake.name}: credit carried forward {'not ' if mistake.ecf else ''}shown")
     assert not problems, "\n".join(problems)
+
+
+def test_an_instructor_can_switch_credit_carried_forward_off_per_assignment(tmp_path):
+    """``SandboxedExecute.no_ecf`` (autograder/nbgrader_config.py) lists the assignments without
+    it: the same notebook then scores 0 in the cells it earned by error carried forward --
+    in the kernel and in the replay, which decides with the grader's own setting."""
+    from autograder import pipeline
+
+    course = tmp_path / "course"
+    autograder("release", "rnn", "--source", SOURCE, "--course", course)
+    mistake = next(m for m in MISTAKES if m.assignment == "rnn" and m.ecf)
+    subs = tmp_path / "subs"
+    (subs / "ecf").mkdir(parents=True)
+    nbformat.write(learner_notebook(mistake, course / "release" / "rnn" / "rnn.ipynb"), subs / "ecf" / "rnn.ipynb")
+    runs = {}
+    for label, execute in (("on", {}), ("off", {"no_ecf": ["gradients", "rnn"]})):
+        out = tmp_path / label
+        pipeline.run(pipeline.Options("rnn", subs, out, jobs=1, force=True, source=SOURCE, course_root=course,
+                                      execute=execute, progress=False))
+        runs[label] = json.loads((out / "results.json").read_text())["ecf"]
+    on = {k.split("/", 1)[1]: v for k, v in runs["on"]["cells"].items() if "/test_" in k}
+    off = {k.split("/", 1)[1]: v for k, v in runs["off"]["cells"].items() if "/test_" in k}
+    assert on == mistake.scores()
+    assert off == {gid: 0.0 for gid in on}, off
+    assert not runs["off"]["flags"]  # refused in the kernel already: nothing for the replay to overturn
+
