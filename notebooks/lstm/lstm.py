@@ -24,7 +24,9 @@
 #
 # **Rules.** NumPy only; calling lstmlab's reference (`lstmlab.numpy`) from your functions fails
 # the checks. Keep float64. Write your own sigmoid (a stable one avoids overflow warnings for
-# large negative inputs). Run all cells in order before you submit.
+# large negative inputs). As in the RNN assignment, a backward exact for your own forward keeps
+# its points when the forward's mistake is one the checks name (credit carried forward). Run all
+# cells in order before you submit.
 
 # %% lstmlab={"kind": "readonly", "id": "setup"}
 import numpy as np

@@ -21,7 +21,10 @@
 # **Rules.** Use NumPy only. The checks compare your functions with lstmlab's reference;
 # calling that reference (`lstmlab.numpy`) from your functions fails the check. Keep everything
 # in float64. Each test cell prints nothing when your code is right and explains what is wrong
-# when it is not. Run all cells in order (Kernel → Restart & Run All) before you submit.
+# when it is not. A backward pass is checked through your own forward: if the forward has a
+# mistake the checks can name and your backward is exact for *that* forward, the backward's
+# cells keep their points with a note ("credit carried forward"); the mistake costs only the
+# forward's own cell. Run all cells in order (Kernel → Restart & Run All) before you submit.
 
 # %% lstmlab={"kind": "readonly", "id": "setup"}
 import numpy as np
