@@ -17,7 +17,9 @@ What it changes compared with nbgrader's own ``Execute``:
   kept, and a cell keeps at least the start of each stream it wrote (nbgrader gives 0
   to a test cell that wrote to stderr).
 
-What happened is recorded in :data:`NOTES` for the pipeline to report.
+What happened is recorded in the notebook's own metadata (:func:`autograder.feedback.add_note`):
+the notes stay with the notebook they describe, :class:`autograder.feedback.NotesCell` writes
+them as its first cell, and the worker reads them back from the autograded notebook.
 """
 
 from __future__ import annotations
@@ -37,14 +39,9 @@ from traitlets import Float, Integer, List, Unicode
 
 from lstmlab.evidence import checks_only
 
-from . import verify
+from . import feedback, verify
 from .kernel import SandboxedKernelManager
 from .sandbox import Limits, is_root, sandbox_uid
-
-#: notebook id -> list of ``{"kind": ..., "message": ...}`` recorded while executing.
-#: Kinds: ``timeout`` (cell or notebook limit), ``died`` (kernel died), ``output`` (truncated),
-#: ``unconfirmed`` (a test cell that passed in the kernel failed its replay, :mod:`autograder.verify`).
-NOTES: dict[str, list[dict]] = {}
 
 STOPPED_ENAME = "AutograderStopped"
 UNCONFIRMED_ENAME = "AutograderUnconfirmed"
@@ -138,10 +135,12 @@ class SandboxedExecute(Execute):
     # -- execution ----------------------------------------------------------------------
 
     def _note(self, kind: str, message: str) -> None:
-        NOTES.setdefault(self._notebook_id, []).append({"kind": kind, "message": message})
+        """Record what happened (kinds: ``timeout``, ``died``, ``output``, ``unconfirmed``)."""
+        feedback.add_note(self.nb, kind, message)
 
     def preprocess(self, nb, resources=None, km=None):
-        self._notebook_id = (resources or {}).get("nbgrader", {}).get("notebook", "notebook")
+        # Notes a submission brought along in its metadata are not the grader's: drop them.
+        nb.metadata.pop(feedback.KEY, None)
         self._ecf = (resources or {}).get("nbgrader", {}).get("assignment") not in self.no_ecf
         self._output_used = 0
         self._output_truncated = False

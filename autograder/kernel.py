@@ -196,21 +196,26 @@ def drop_stderr() -> None:
             pass
 
 
-def processes_of(uid: int) -> int:
-    """Number of live processes whose real uid is ``uid`` (from /proc)."""
-    n = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
+def uid_processes(uid: int) -> list[dict[str, str]]:
+    """``{"pid", "state", "name", "threads"}`` of each live process whose real uid is ``uid``
+    (from /proc): the one scan behind :func:`processes_of` and the worker's failure report."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    if line.startswith("Uid:"):
-                        n += int(line.split()[1]) == uid
-                        break
+                status = f.read()
         except OSError:  # the process ended while we looked
             continue
-    return n
+        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+        if fields.get("Uid", "").split()[:1] == [str(uid)]:
+            found.append({"pid": pid, "state": (fields.get("State", "?").split() or ["?"])[0],
+                          "name": fields.get("Name", "?"), "threads": fields.get("Threads", "?")})
+    return found
+
+
+def processes_of(uid: int) -> int:
+    """Number of live processes whose real uid is ``uid``."""
+    return len(uid_processes(uid))
 
 
 def wait_for_uid_gone(uid: int, timeout: float = 10.0) -> None:

@@ -170,6 +170,8 @@ def kernel_environment(home: Path, ecf: bool = True) -> dict[str, str]:
 
     ``ecf``: whether the assignment gives error-carried-forward credit (``LSTMLAB_ECF``).
     """
+    from lstmlab import evidence  # here, not at the top: the CLI imports this module before numpy
+
     return {
         "HOME": str(home),
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
@@ -187,9 +189,9 @@ def kernel_environment(home: Path, ecf: bool = True) -> dict[str, str]:
         "MKL_NUM_THREADS": "1",
         "NBGRADER_EXECUTION": "autograde",
         # lstmlab.grading's checks record what the learner's code returned here, for the
-        # grader to confirm outside the kernel (autograder/verify.py).
-        "LSTMLAB_EVIDENCE": str(home / EVIDENCE_FILE),
-        "LSTMLAB_ECF": "1" if ecf else "0",
+        # grader to confirm outside the kernel (autograder/verify.py); lstmlab.evidence names it.
+        evidence.ENV: str(home / EVIDENCE_FILE),
+        evidence.ECF_ENV: "1" if ecf else "0",
     }
 
 
