@@ -5,9 +5,9 @@ Each mistake is the instructor's solution with one slip, made by textual edits o
 cells (so the learner code is exactly the notebook's, but for the slip).  ``zero`` lists the
 test cells that must score 0; every other test cell keeps its points.  ``ecf`` marks the
 mistakes where a backward exact for the learner's own (wrong) forward earns its cells' points
-by error carried forward (bench/bench_ecf.py --table compares with the checks before it).  The lstm's training cell (a trained model)
-runs only in the autograder test: the adding problem is learnt even with several wrong
-backwards (its check then says so), and not with others.
+by error carried forward (``bench/bench_ecf.py --table`` compares with the checks before it).
+The lstm's training cell (a trained model) runs only in the autograder test: the adding problem
+is learnt even with several wrong backwards (its check then says so), and not with others.
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def solution_sources(mistake: Mistake) -> dict:
     return out
 
 
-def run_in_process(mistake: Mistake, skip=("train_adding")) -> dict:
+def run_in_process(mistake: Mistake, skip=("train_adding", "test_adding")) -> dict:
     """Run the instructor notebook with ``mistake``, in this process, as a kernel would (the
     hidden tests included): {test grade_id: (passed, what the cell printed or raised)}."""
     import contextlib

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .mistakes import MISTAKES, run_in_process
+from .mistakes import LSTM_CELLS, MISTAKES, RNN_CELLS, run_in_process
 
 
 def test_the_corpus_is_large_enough():
@@ -21,7 +21,9 @@ def test_each_mistake_scores_as_expected_and_is_named(mistake, monkeypatch):
     monkeypatch.delenv("LSTMLAB_ECF", raising=False)
     results = run_in_process(mistake)
     expected = mistake.scores()
-    got = {gid: expected[gid] if passed else 0.0 for gid, (passed, _) in results.items()}
+    points = RNN_CELLS if mistake.assignment == "rnn" else LSTM_CELLS
+    assert "test_adding" not in results and len(results) == len(points) - (mistake.assignment == "lstm")
+    got = {gid: float(points[gid]) if passed else 0.0 for gid, (passed, _) in results.items()}
     assert got == {gid: p for gid, p in expected.items() if gid in results}, \
         "\n\n".join(f"{gid}: {text}" for gid, (_, text) in results.items())
     feedback = "\n".join(text for _, text in results.values())
