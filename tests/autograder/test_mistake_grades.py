@@ -7,7 +7,10 @@ and its feedback page must contain the phrase that names it."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import nbformat
 import pytest
@@ -56,8 +59,6 @@ def test_an_instructor_can_switch_credit_carried_forward_off_per_assignment(tmp_
     """``SandboxedExecute.no_ecf`` (autograder/nbgrader_config.py) lists the assignments without
     it: the same notebook then scores 0 in the cells it earned by error carried forward --
     in the kernel and in the replay, which decides with the grader's own setting."""
-    from autograder import pipeline
-
     course = tmp_path / "course"
     autograder("release", "rnn", "--source", SOURCE, "--course", course)
     mistake = next(m for m in MISTAKES if m.assignment == "rnn" and m.ecf)
@@ -67,8 +68,15 @@ def test_an_instructor_can_switch_credit_carried_forward_off_per_assignment(tmp_
     runs = {}
     for label, execute in (("on", {}), ("off", {"no_ecf": ["gradients", "rnn"]})):
         out = tmp_path / label
-        pipeline.run(pipeline.Options("rnn", subs, out, jobs=1, force=True, source=SOURCE, course_root=course,
-                                      execute=execute, progress=False))
+        # The CLI's grade, with the course configuration's SandboxedExecute.no_ecf set as an
+        # instructor would set it (in its own process, like the CLI).
+        script = ("import sys; from pathlib import Path; from autograder import pipeline; "
+                  "pipeline.run(pipeline.Options('rnn', Path(sys.argv[1]), Path(sys.argv[2]), jobs=1, force=True, "
+                  f"source=Path(sys.argv[3]), course_root=Path(sys.argv[4]), execute={execute!r}, progress=False))")
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
+        proc = subprocess.run([sys.executable, "-c", script, subs, out, SOURCE, course], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=900, check=False)
+        assert proc.returncode == 0, proc.stderr[-3000:]
         runs[label] = json.loads((out / "results.json").read_text())["ecf"]
     on = {k.split("/", 1)[1]: v for k, v in runs["on"]["cells"].items() if "/test_" in k}
     off = {k.split("/", 1)[1]: v for k, v in runs["off"]["cells"].items() if "/test_" in k}
