@@ -6,7 +6,11 @@ grading time per student (``python -m autograder grade``), bounds what ECF adds 
 Learners: the instructor's solution and every mistake of tests/grading/mistakes.py.  The
 training cell and its test (the same code before and after) are left out.
 
-Usage: ``python bench/bench_ecf.py [--before c24ccb5] [--repeats 3]``.
+``--grade ASSIGNMENT`` times ``grade`` itself instead: the corpus's notebooks of that
+assignment, plus a correct one, graded with ECF on and (``SandboxedExecute.no_ecf``) off, in
+turn, in fresh course folders: seconds per student, on and off.
+
+Usage: ``python bench/bench_ecf.py [--before c24ccb5] [--repeats 3] [--table] [--grade rnn]``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ import argparse
 import compileall
 import contextlib
 import io
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -101,12 +107,51 @@ def _message(mistake: Mistake, results) -> str:
     return ""
 
 
+_GRADE = ("import sys; from pathlib import Path; from autograder import pipeline; "
+          "pipeline.run(pipeline.Options(sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), jobs=2, force=True, "
+          "course_root=Path(sys.argv[4]), execute={'no_ecf': sys.argv[5:]}, progress=False))")
+
+
+def time_grading(assignment: str, repeats: int) -> None:
+    """Per-student ``grade`` time with ECF on and off (see the module doc)."""
+    import nbformat
+
+    from tests.grading.mistakes import learner_notebook
+
+    learners = [Mistake("correct", assignment, {}, (), ""), *(m for m in MISTAKES if m.assignment == assignment)]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        subprocess.run([sys.executable, "-m", "autograder", "release", assignment, "--course", tmp / "c0"],
+                       cwd=REPO, check=True, capture_output=True)
+        for k, m in enumerate(learners):
+            (tmp / "subs" / f"s{k:02d}").mkdir(parents=True)
+            nb = learner_notebook(m, tmp / "c0" / "release" / assignment / f"{assignment}.ipynb")
+            nbformat.write(nb, tmp / "subs" / f"s{k:02d}" / f"{assignment}.ipynb")
+        times = {"on": [], "off": []}
+        for r in range(repeats):
+            for label, off in (("on", []), ("off", [assignment])):
+                root = tmp / f"{label}{r}"
+                shutil.copytree(tmp / "c0", root)
+                t0 = time.perf_counter()
+                subprocess.run([sys.executable, "-c", _GRADE, assignment, tmp / "subs", root / "out", root, *off],
+                               cwd=REPO, check=True, capture_output=True)
+                times[label].append((time.perf_counter() - t0) / len(learners))
+    on, off = statistics.median(times["on"]), statistics.median(times["off"])
+    print(f"grade {assignment}, {len(learners)} students, --jobs 2, median of {repeats}: ECF on {on:.2f} s/student, "
+          f"off {off:.2f} s/student, on/off {on / off:.3f}  (on {['%.2f' % t for t in times['on']]}, "
+          f"off {['%.2f' % t for t in times['off']]}; load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--before", default="c24ccb5", help="a commit before ECF")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--table", action="store_true", help="print mistake -> score before / after -> message")
+    ap.add_argument("--grade", metavar="ASSIGNMENT", help="time `grade` per student, ECF on and off")
     args = ap.parse_args()
+    if args.grade:
+        time_grading(args.grade, args.repeats)
+        return
     import lstmlab.grading as now
 
     correct = [Mistake(f"{a}: the instructor's solution", a, {}, (), "") for a in ("rnn", "lstm")]
