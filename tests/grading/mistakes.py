@@ -100,6 +100,10 @@ MISTAKES = [
             {"rnn_forward": (("rnn_step_forward(x[t], h, W_ih", "rnn_step_forward(x[t], h0, W_ih"),)},
             ("test_rnn_forward", "test_rnn_backward_inputs", "test_rnn_backward_weights"),
             "starts every step from h0"),
+    Mistake("rnn: h_prev @ W_hh without the transpose (no diagnosis names it)", "rnn",
+            {"rnn_step_forward": (("h_prev @ W_hh.T + b_hh", "h_prev @ W_hh + b_hh"),)},
+            ("test_rnn_step_forward", "test_rnn_forward", *_RNN_BACKWARD),
+            "rnn_step_backward is not consistent with your own rnn_step_forward either"),
     # --------------------------------------------------------------------------- lstm
     Mistake("lstm: gates sliced i, f, o, g, backward exact for that order", "lstm",
             {"lstm_step_forward": (("g = np.tanh(a[:, 2 * H:3 * H])", "g = np.tanh(a[:, 3 * H:])"),
