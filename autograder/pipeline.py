@@ -100,9 +100,9 @@ def merge(result: Result, sub: collect.Submission, structure: dict, opts: Option
                     score = cell.score if cell is not None else 0.0
                     g.auto_score = score
                     # Written answers (no autograder score) wait for a grader in formgrader,
-                    # unless one already gave their points there.
-                    g.needs_manual_grade = bool(cell is not None and cell.manual) or (
-                        score is None and g.manual_score is None)
+                    # unless one already gave their points there (kept on a re-grade).
+                    g.needs_manual_grade = (bool(cell is not None and cell.manual) or score is None) \
+                        and g.manual_score is None
             gb.db.commit()
 
     fb_out = opts.out / "feedback" / sid
