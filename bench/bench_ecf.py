@@ -138,8 +138,8 @@ def time_grading(assignment: str, repeats: int) -> None:
                 times[label].append((time.perf_counter() - t0) / len(learners))
     on, off = statistics.median(times["on"]), statistics.median(times["off"])
     print(f"grade {assignment}, {len(learners)} students, --jobs 2, median of {repeats}: ECF on {on:.2f} s/student, "
-          f"off {off:.2f} s/student, on/off {on / off:.3f}  (on {['%.2f' % t for t in times['on']]}, "
-          f"off {['%.2f' % t for t in times['off']]}; load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+          f"off {off:.2f} s/student, on/off {on / off:.3f}  (on {[f'{t:.2f}' for t in times['on']]}, "
+          f"off {[f'{t:.2f}' for t in times['off']]}; load {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 
 
 def main() -> None:
@@ -176,8 +176,8 @@ def main() -> None:
     print(f"{n} learners (2 correct, {n - 2} mistakes), test cells only, median of {args.repeats}:")
     print(f"  before ECF ({args.before}): {b:.2f} s  ({b / n:.3f} s per learner)")
     print(f"  after:                     {a:.2f} s  ({a / n:.3f} s per learner)")
-    print(f"  ratio after / before: {a / b:.2f}   runs before {['%.2f' % t for t in times['before']]}, "
-          f"after {['%.2f' % t for t in times['after']]}")
+    print(f"  ratio after / before: {a / b:.2f}   runs before {[f'{t:.2f}' for t in times['before']]}, "
+          f"after {[f'{t:.2f}' for t in times['after']]}")
 
 
 if __name__ == "__main__":

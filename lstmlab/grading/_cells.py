@@ -262,7 +262,8 @@ def _backward_variants(kind: _Kind, args, upstream):
         out.append(("the gradient carried along the cell state is dropped: the gradient at c_{t-1} is "
                     "(total gradient at c_t) * f_t, and it must be carried to the previous step "
                     f"({'dc_prev' if kind.step else 'into lstm_step_backward at every earlier step'}).",
-                    _variant_backward(kind, args, upstream, **({"dc_prev": "zero"} if kind.step else {"carry_c": False}))))
+                    _variant_backward(kind, args, upstream,
+                                      **({"dc_prev": "zero"} if kind.step else {"carry_c": False}))))
         out.append((f"{carried} is da @ W_hh: h_prev enters through h_prev @ W_hh.T, so its gradient is not zero.",
                     _variant_backward(kind, args, upstream, dh_prev="zero")))
         out.append(("the sigmoid's derivative is s * (1 - s) (with s = sigmoid(a)); yours is s * s.",
