@@ -116,7 +116,7 @@ def write_report(out: Path, assignment: str, rows: list, structure: dict, stray:
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Grading report: {esc(assignment)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:.2em .6em;vertical-align:top;overflow-wrap:anywhere}}
+td,th{{border:1px solid #ccc;padding:.2em .6em;vertical-align:top;overflow-wrap:break-word}}
 .pending{{color:#a15c00}}</style></head>
 <body>
 <h1>Grading report: {esc(assignment)}</h1>
