@@ -28,7 +28,8 @@ SUSPICIOUS = {
     "network": r"\bsocket\b|\burllib\b|\brequests\b",
     "ctypes": r"\bctypes\b",
     "file access outside the notebook": r"\bgradebook\b|\bopen\(\s*['\"]/",
-    "patching numpy or lstmlab": r"\b(?:np|numpy)\.(?:allclose|testing|isclose|array_equal)\s*=|\blstmlab\.\w+(?:\.\w+)*\s*=",
+    "patching numpy or lstmlab": (r"\b(?:np|numpy)\.(?:allclose|testing|isclose|array_equal)\s*="
+                                  r"|\blstmlab\.\w+(?:\.\w+)*\s*="),
 }
 
 #: Kinds of execution notes (:mod:`autograder.execute`) that flag the submission.
@@ -38,7 +39,7 @@ FLAGGED_KINDS = ("died", "output", "unconfirmed")
 PROVIDED = ("lstmlab", "numpy", "torch")
 
 _PROVIDED_IMPORT = re.compile(
-    r"(?:No module named|cannot import name .* from) '(?:%s)(?:\.[\w.]+)?'" % "|".join(PROVIDED))
+    r"(?:No module named|cannot import name .* from) '(?:{})(?:\.[\w.]+)?'".format("|".join(PROVIDED)))
 
 
 def _grade_id(cell) -> str | None:

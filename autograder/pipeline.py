@@ -111,7 +111,7 @@ def merge(result: Result, sub: collect.Submission, structure: dict, opts: Option
     for kind, pages in (("autograded", result.autograded), ("feedback", result.feedback)):
         dest = Path(opts.course_root) / kind / sid / a
         shutil.rmtree(dest, ignore_errors=True)
-        for name, path in pages.items():
+        for path in pages.values():
             dest.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, dest / Path(path).name)
             if kind == "feedback":
@@ -281,7 +281,8 @@ def _run(opts: Options, workers: cf.ProcessPoolExecutor) -> dict:
                     if in_a_row >= ENVIRONMENT_FAILURES_TO_STOP and not stopped:
                         stopped = (f"stopped: {in_a_row} students in a row failed on the grader's environment "
                                    f"({result.environment_error}); the others were not graded. hint: fix the "
-                                   f"grader's venv (`make venv`, or `pip install -e .` in this checkout) and grade again")
+                                   "grader's venv (`make venv`, or `pip install -e .` in this checkout) "
+                                   "and grade again")
                         for other in futures:
                             other.cancel()
             finally:

@@ -21,8 +21,8 @@ defer_rfc3987_syntax()  # before nbformat (see autograder/__main__.py)
 
 import nbformat  # noqa: E402
 
-from . import collect, course, feedback, flags, kernel, sandbox
-from .results import FAILED, CellScore, Result
+from . import collect, course, feedback, flags, kernel, sandbox  # noqa: E402
+from .results import FAILED, CellScore, Result  # noqa: E402
 
 #: Worker slot of this process (selects the sandbox uid); set by :func:`init_worker`.
 SLOT = 0

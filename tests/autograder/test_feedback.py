@@ -126,8 +126,9 @@ def test_feedback_pages_make_no_web_request_and_wrap(graded):
                 page_file = graded / "feedback" / sid / "fixture.html"
                 context = browser.new_context(viewport={"width": 1000, "height": 800})
                 outside = []
+                page_url = page_file.as_uri()
 
-                def route(route, request, page_url=page_file.as_uri()):
+                def route(route, request, page_url=page_url):
                     if request.url == page_url or request.url.startswith("data:"):
                         route.continue_()
                     else:
