@@ -289,15 +289,13 @@ def _backward_variants(kind: _Kind, args, upstream):
     return out
 
 
-def _ranked(variants, got: dict):
-    """``variants`` with those reproducing the most of the learner's returned arrays first:
-    two mistakes can agree on one output (dropping dh_prev and not carrying it both change dx
-    alike) and differ on another (dh0), which then decides which one the learner made."""
-    def matches(outputs):
-        return sum(1 for name, value in outputs.items() if type(got.get(name)) is _safe.NDARRAY
-                   and _safe.shape_of(got[name]) == _safe.shape_of(value)
-                   and _safe.close(got[name], value, HINT_ATOL, HINT_RTOL))
-    return sorted(variants, key=lambda v: -matches(v[1]))
+def _agreeing(outputs: dict, got: dict) -> int:
+    """How many of the learner's returned arrays a mistake's ``outputs`` reproduce: two mistakes
+    can agree on one output (dropping dh_prev and not carrying it both change dx alike) and
+    differ on another (dh0), which then tells which one the learner made."""
+    return sum(1 for name, value in outputs.items() if type(got.get(name)) is _safe.NDARRAY
+               and _safe.shape_of(got[name]) == _safe.shape_of(value)
+               and _safe.close(got[name], value, HINT_ATOL, HINT_RTOL))
 
 
 _NO_MATCH = ("No known mistake reproduces these numbers. Run the gradient check cell: it compares your "
@@ -457,12 +455,12 @@ def check_backward(kind_name: str, forward, backward, seed: int, grads, check_na
 
         def variants():
             if not cached:
-                cached.extend(_ranked(_backward_variants(kind, args, upstream), got))
+                cached.extend(_backward_variants(kind, args, upstream))
             return cached
 
         for name in selected:
             check.compare(name, got[name], expected[name], case, kind.backward_name,
-                          variants=variants, no_match=_NO_MATCH,
+                          variants=variants, no_match=_NO_MATCH, prefer=lambda outputs: _agreeing(outputs, got),
                           on_mismatch=lambda: _swapped_outputs(check, got, expected, selected, case,
                                                                kind.backward_name))
     check.finish()

@@ -210,14 +210,16 @@ class Check:
     # ------------------------------------------------------------------ comparing
     def compare(self, name: str, actual, expected, case: Case, what: str, variants=None,
                 generic_hint: str | None = None, atol: float = ATOL, rtol: float = RTOL,
-                preface: str | None = None, no_match: str | None = None, on_mismatch=None):
+                preface: str | None = None, no_match: str | None = None, on_mismatch=None, prefer=None):
         """Fail with a diagnosis unless ``actual`` matches ``expected``.
 
         ``variants``: a callable returning ``[(hint, {name: array}), ...]`` for known
         mistakes; computed only on a mismatch.  ``generic_hint``: the hint when none of them
         reproduces ``actual``; ``no_match``: a plain line instead (no "Hint:", for checks
         whose general advice would point at code that may well be right).  ``on_mismatch``:
-        called first on a mismatch (it may fail with a more specific diagnosis).
+        called first on a mismatch (it may fail with a more specific diagnosis).  ``prefer``:
+        when several known mistakes reproduce ``actual``, the one whose outputs get the highest
+        ``prefer(outputs)`` is named (e.g. the one agreeing with the most returned arrays).
         """
         result = _safe.Comparison(actual, expected, atol, rtol)
         if result.ok:
@@ -234,14 +236,19 @@ class Check:
             lines.append(_located("first entry outside tolerance", name, *result.where()))
         if result.nonfinite:
             lines.append(f"{name} contains nan or inf.")
-        hint = None
+        matching = []  # (hint, outputs) of the known mistakes that reproduce ``actual``
         for variant_hint, outputs in (variants() if variants else []):
             candidate = outputs.get(name)
             if candidate is None or _safe.shape_of(candidate) != _safe.shape_of(actual):
                 continue
-            if _safe.close(actual, candidate, HINT_ATOL, HINT_RTOL) and not _safe.close(candidate, expected, atol, rtol):
-                hint = variant_hint
-                break
+            if (_safe.close(actual, candidate, HINT_ATOL, HINT_RTOL)
+                    and not _safe.close(candidate, expected, atol, rtol)):
+                matching.append((variant_hint, outputs))
+                if prefer is None:
+                    break
+        if len(matching) > 1:  # stable: the first listed wins a tie
+            matching.sort(key=lambda m: -prefer(m[1]))
+        hint = matching[0][0] if matching else None
         if hint is None and no_match:
             lines.append(no_match)
         self.fail(*lines, hint=hint or generic_hint, case=case)

@@ -19,7 +19,7 @@ from pathlib import Path
 import nbformat
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
-_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
+MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*\n?", re.MULTILINE)
 
 RNN_CELLS = {"test_rnn_step_forward": 2, "test_rnn_step_backward_inputs": 2, "test_rnn_step_backward_weights": 2,
              "test_rnn_forward": 2, "test_rnn_backward_inputs": 3, "test_rnn_backward_weights": 3}
@@ -162,17 +162,17 @@ MISTAKES = [
 ]
 
 
-def _instructor(assignment: str):
+def instructor(assignment: str):
     return nbformat.read(NOTEBOOKS / assignment / f"{assignment}.ipynb", as_version=4)
 
 
 def solution_sources(mistake: Mistake) -> dict:
     """grade_id -> the learner's source (markers removed) of each edited solution cell."""
-    nb = _instructor(mistake.assignment)
+    nb = instructor(mistake.assignment)
     by_id = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
     out = {}
     for grade_id, edits in mistake.edits.items():
-        source = _MARKERS.sub("", by_id[grade_id].source)
+        source = MARKERS.sub("", by_id[grade_id].source)
         for old, new in edits:
             if old not in source:
                 raise ValueError(f"mistake {mistake.name!r}: {old!r} is not in the solution of {grade_id}; "
@@ -188,7 +188,7 @@ def run_in_process(mistake: Mistake, skip=("train_adding", "test_adding")) -> di
     import contextlib
     import io
 
-    nb = _instructor(mistake.assignment)
+    nb = instructor(mistake.assignment)
     sources = solution_sources(mistake)
     namespace = {"__name__": "__main__"}
     results = {}
@@ -197,7 +197,7 @@ def run_in_process(mistake: Mistake, skip=("train_adding", "test_adding")) -> di
         gid = meta.get("grade_id")
         if cell.cell_type != "code" or gid in skip:
             continue
-        source = sources.get(gid, _MARKERS.sub("", cell.source))
+        source = sources.get(gid, MARKERS.sub("", cell.source))
         out, err = io.StringIO(), io.StringIO()
         failure = None
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
