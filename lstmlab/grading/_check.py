@@ -202,7 +202,8 @@ class Check:
                 hint = ("the first two axes are swapped: lstmlab is time-major, x is (T, N, D) and "
                         "x[t] is the batch at step t. Loop over x.shape[0] and stack along axis 0.")
             elif len(got) == len(want) == 2 and got == (want[1], want[0]):
-                hint = f"{name} is transposed: for a weight W of shape {dims}, the gradient has W's shape (e.g. da.T @ x, not x.T @ da)."
+                hint = (f"{name} is transposed: for a weight W of shape {dims}, the gradient has W's shape "
+                        "(e.g. da.T @ x, not x.T @ da).")
             self.fail(f"{what} returned {name} with shape {got}; expected {expected_shape}.",
                       hint=hint or f"{name} has the shape of the thing it is the value (or gradient) of.", case=case)
         return value

@@ -107,7 +107,8 @@ def check_clipping_rescue(losses_plain, losses_clipped, target: float) -> None:
 
     plain, clipped = runs["losses_plain"], runs["losses_clipped"]
     if not all(math.isfinite(v) for v in clipped) or not final(clipped) < target:
-        check.fail(f"with clipping the final loss is {final(clipped):.4g}; it should stay finite and end below {target:g}.",
+        check.fail(f"with clipping the final loss is {final(clipped):.4g}; "
+                   f"it should stay finite and end below {target:g}.",
                    case=case, hint="clip the gradient after computing it and before the update "
                    "(grads, norm = clip_grad_norm(grads, max_norm)); try a smaller max_norm.")
     if all(math.isfinite(v) for v in plain) and final(plain) < target:
