@@ -54,8 +54,10 @@ test-fast: $(STAMP)
 
 ## Autograder demonstration: release the assignments, make example submissions (correct,
 ## partial, broken, not a notebook, empty) and grade one assignment into grading-out/demo.
+## As root on Debian/Ubuntu it first installs bubblewrap (.ci/apt-ensure, as .ci/run does).
 GRADE_ASSIGNMENT ?= rnn
 grade: $(STAMP)
+	@.ci/apt-ensure bwrap bubblewrap "the autograder runs learner code only in a bubblewrap sandbox"
 	$(BIN)/python -m autograder release
 	rm -rf grading-out/demo && mkdir -p grading-out/demo
 	$(BIN)/python -m autograder.examples autograder/release/$(GRADE_ASSIGNMENT) notebooks/$(GRADE_ASSIGNMENT) \

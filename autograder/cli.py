@@ -96,7 +96,8 @@ def grade(args) -> int:
         workers.shutdown(wait=False, cancel_futures=True)  # run() has already waited for them
     print(pipeline.format_summary(summary))
     print(f"wrote {opts.out / 'grades.csv'}, {opts.out / 'feedback'}/, {opts.out / 'report.html'}")
-    return 0
+    # A batch stopped on the grader's environment must not look like a finished one.
+    return 2 if summary.get("stopped") else 0
 
 
 def main(argv=None) -> int:

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import nbformat
 
+from . import flags
+
 MAX_NOTEBOOK_BYTES = 50 * 1024**2
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@+-]{0,99}$")
 ARCHIVE_EXT = (".zip", ".gz", ".tgz", ".bz2", ".xz", ".tar")
@@ -60,37 +62,11 @@ def graded_ids(nb) -> set[str]:
     return ids
 
 
-def locked_sources(nb) -> dict[str, str]:
-    """grade_id -> source of every locked (read-only) cell."""
-    out = {}
-    for cell in nb.get("cells", []):
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if isinstance(meta, dict) and meta.get("locked") and "grade_id" in meta:
-            out[str(meta["grade_id"])] = cell.get("source", "")
-    return out
-
-
 def expected_ids(release_dir: Path) -> dict[str, set[str]]:
     """Released notebook name -> its grade ids."""
     return {
         p.stem: graded_ids(nbformat.read(p, as_version=4)) for p in sorted(Path(release_dir).glob("*.ipynb"))
     }
-
-
-def tamper_flags(name: str, nb, released) -> list[str]:
-    """Locked cells of ``released`` that ``nb`` deleted or edited (nbgrader restores both)."""
-    mine = {}
-    for cell in nb.cells:
-        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if gid is not None:
-            mine[str(gid)] = cell.source
-    flags = []
-    for gid, source in locked_sources(released).items():
-        if gid not in mine:
-            flags.append(f"{name}.ipynb: locked cell {gid} was deleted (restored from the gradebook)")
-        elif mine[gid].strip() != source.strip():
-            flags.append(f"{name}.ipynb: locked cell {gid} was edited (restored from the gradebook)")
-    return flags
 
 
 def restore_deleted_cells(nb, released) -> list[str]:
@@ -191,7 +167,7 @@ def check_student_folder(folder: Path, student_id: str, expected: dict[str, set[
     for name, path in sub.notebooks.items():
         if release_dir is not None:
             released = nbformat.read(Path(release_dir) / f"{name}.ipynb", as_version=4)
-            sub.flags += tamper_flags(name, nbformat.read(path, as_version=4), released)
+            sub.flags += flags.locked_cell_changes(name, nbformat.read(path, as_version=4), released)
     for p in unused:
         sub.problems.append(f"{p.name}: not part of this assignment (ignored)")
     others = [p for p in files if p.suffix != ".ipynb"]

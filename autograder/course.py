@@ -143,11 +143,6 @@ def generate_assignment(cfg: Config, assignment: str) -> str:
     return run_app(app)
 
 
-def released_notebooks(course_root: Path, assignment: str) -> list[str]:
-    """Notebook names (without ``.ipynb``) of the released ``assignment``."""
-    return sorted(p.stem for p in (Path(course_root) / "release" / assignment).glob("*.ipynb"))
-
-
 def source_digest(source_dir: Path, assignment: str) -> str:
     """SHA-256 of the instructor files of ``assignment`` that nbgrader reads."""
     import hashlib

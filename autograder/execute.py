@@ -17,7 +17,9 @@ What it changes compared with nbgrader's own ``Execute``:
   kept, and a cell keeps at least the start of each stream it wrote (nbgrader gives 0
   to a test cell that wrote to stderr).
 
-What happened is recorded in :data:`NOTES` for the pipeline to report.
+What happened is recorded in the notebook's own metadata (:func:`autograder.feedback.add_note`):
+the notes stay with the notebook they describe, :class:`autograder.feedback.NotesCell` writes
+them as its first cell, and the worker reads them back from the autograded notebook.
 """
 
 from __future__ import annotations
@@ -33,18 +35,13 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_locked
-from traitlets import Float, Integer, Unicode
+from traitlets import Float, Integer, List, Unicode
 
 from lstmlab.evidence import checks_only
 
-from . import verify
+from . import feedback, verify
 from .kernel import SandboxedKernelManager
 from .sandbox import Limits, is_root, sandbox_uid
-
-#: notebook id -> list of ``{"kind": ..., "message": ...}`` recorded while executing.
-#: Kinds: ``timeout`` (cell or notebook limit), ``died`` (kernel died), ``output`` (truncated),
-#: ``unconfirmed`` (a test cell that passed in the kernel failed its replay, :mod:`autograder.verify`).
-NOTES: dict[str, list[dict]] = {}
 
 STOPPED_ENAME = "AutograderStopped"
 UNCONFIRMED_ENAME = "AutograderUnconfirmed"
@@ -98,6 +95,8 @@ class SandboxedExecute(Execute):
     output_chars = Integer(Limits.output_chars, help="Output characters kept per notebook.").tag(config=True)
     slot = Integer(0, help="Worker slot (selects the sandbox uid when run as root).").tag(config=True)
     shutdown_kernel = Unicode("immediate")
+    no_ecf = List(Unicode(), help="Assignments whose checks give no error-carried-forward credit "
+                  "(a backward exact for a mistaken forward then scores 0).").tag(config=True)
 
     def limits(self) -> Limits:
         return Limits(
@@ -136,14 +135,17 @@ class SandboxedExecute(Execute):
     # -- execution ----------------------------------------------------------------------
 
     def _note(self, kind: str, message: str) -> None:
-        NOTES.setdefault(self._notebook_id, []).append({"kind": kind, "message": message})
+        """Record what happened (kinds: ``timeout``, ``died``, ``output``, ``unconfirmed``)."""
+        feedback.add_note(self.nb, kind, message)
 
     def preprocess(self, nb, resources=None, km=None):
-        self._notebook_id = (resources or {}).get("nbgrader", {}).get("notebook", "notebook")
+        # Notes a submission brought along in its metadata are not the grader's: drop them.
+        nb.metadata.pop(feedback.KEY, None)
+        self._ecf = (resources or {}).get("nbgrader", {}).get("assignment") not in self.no_ecf
         self._output_used = 0
         self._output_truncated = False
         self.interrupt_on_timeout = False  # we stop the notebook instead (see module doc)
-        km = SandboxedKernelManager(limits=self.limits(), slot=self.slot)
+        km = SandboxedKernelManager(limits=self.limits(), slot=self.slot, ecf=self._ecf)
         self._copy_data_files((resources or {}).get("metadata", {}).get("path"), km)
         # Same as ExecutePreprocessor.preprocess, but cell by cell with our stop rules.
         NotebookClient.__init__(self, nb, km)
@@ -203,7 +205,7 @@ class SandboxedExecute(Execute):
             cell = self.nb.cells[index]
             if not verify.passed(cell) or not checks_only(cell.source):
                 continue
-            reason = verify.confirm(cell.source, records)
+            reason = verify.confirm(cell.source, records, self._ecf)
             if reason:
                 message = (f"cell {index + 1} passed inside the notebook, but the grader could not confirm it "
                            f"from the values your code returned: {reason}")

@@ -89,12 +89,14 @@ class SandboxedKernelManager(AsyncKernelManager):
     Args:
         limits: resource limits of the kernel.
         slot: worker slot; selects the unprivileged uid when the grader is root.
+        ecf: whether the assignment gives error-carried-forward credit (the kernel's ``LSTMLAB_ECF``).
     """
 
-    def __init__(self, limits: Limits | None = None, slot: int = 0, **kwargs):
+    def __init__(self, limits: Limits | None = None, slot: int = 0, ecf: bool = True, **kwargs):
         super().__init__(**kwargs)
         self.limits = limits or Limits()
         self.slot = slot
+        self.ecf = ecf
         self.scratch = prepare_scratch(Path(tempfile.mkdtemp(prefix="agk-", dir=scratch_parent())), slot)
         self.transport = "ipc"
         self.ip = str(self.scratch / "s")
@@ -113,7 +115,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             os.chown(self.connection_file, sandbox_uid(self.slot), sandbox_uid(self.slot))
         argv = [sys.executable, "-c", KERNEL_MAIN, "-f", self.connection_file]
         argv += list(extra_arguments or [])
-        return wrap_command(argv, self.scratch, self.limits, self.slot)
+        return wrap_command(argv, self.scratch, self.limits, self.slot, self.ecf)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         # The kernel's own stdout/stderr (banners, crash dumps) stay out of the grader's terminal;
@@ -194,21 +196,26 @@ def drop_stderr() -> None:
             pass
 
 
-def processes_of(uid: int) -> int:
-    """Number of live processes whose real uid is ``uid`` (from /proc)."""
-    n = 0
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
+def uid_processes(uid: int) -> list[dict[str, str]]:
+    """``{"pid", "state", "name", "threads"}`` of each live process whose real uid is ``uid``
+    (from /proc): the one scan behind :func:`processes_of` and the worker's failure report."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    if line.startswith("Uid:"):
-                        n += int(line.split()[1]) == uid
-                        break
+                status = f.read()
         except OSError:  # the process ended while we looked
             continue
-    return n
+        fields = dict(line.split(":\t", 1) for line in status.splitlines() if ":\t" in line)
+        if fields.get("Uid", "").split()[:1] == [str(uid)]:
+            found.append({"pid": pid, "state": (fields.get("State", "?").split() or ["?"])[0],
+                          "name": fields.get("Name", "?"), "threads": fields.get("Threads", "?")})
+    return found
+
+
+def processes_of(uid: int) -> int:
+    """Number of live processes whose real uid is ``uid``."""
+    return len(uid_processes(uid))
 
 
 def wait_for_uid_gone(uid: int, timeout: float = 10.0) -> None:

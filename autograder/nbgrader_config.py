@@ -39,15 +39,20 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
+    # Last: the autograder's notes (recorded in the notebook's metadata) as the first cell.
+    "autograder.feedback.NotesCell",
 ]
+# Keep those notes through the metadata clean-up (nbconvert keeps only language_info.name).
+c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {("language_info", "name"), ("autograder",)}
 
-# Limits of one submission (see autograder/sandbox.py).  The CLI's --cell-timeout etc. override.
-c.SandboxedExecute.cell_timeout = 120.0  # seconds per cell
-c.SandboxedExecute.notebook_timeout = 600.0  # seconds per notebook
-c.SandboxedExecute.memory_bytes = 4 * 1024**3  # address space per kernel process
-c.SandboxedExecute.nproc = 128  # processes + threads in the sandbox
-c.SandboxedExecute.fsize_bytes = 64 * 1024**2  # largest file the kernel may write
-c.SandboxedExecute.output_chars = 200_000  # output kept per notebook
+# Error-carried-forward credit: a backward exact for the learner's own (known-mistaken) forward
+# earns its cell's points (lstmlab.grading).  List the assignments where it should not, e.g. ["rnn"].
+c.SandboxedExecute.no_ecf = []
+
+# Limits of one submission: their defaults are autograder.sandbox.Limits' (one place); set
+# c.SandboxedExecute.cell_timeout, notebook_timeout, memory_bytes, nproc, fsize_bytes or
+# output_chars here only to differ from them.  The CLI's --cell-timeout etc. override both.
+
 # Feedback shows at most this many lines of each cell's output and traceback.
 c.LimitOutput.max_lines = 200
 c.LimitOutput.max_traceback = 100

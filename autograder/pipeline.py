@@ -24,9 +24,20 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from . import collect, course, kernel, pool, report, sandbox, worker
+from . import collect, course, feedback, kernel, pool, preflight, report, sandbox, worker
+from .results import FAILED, GRADED, Result, Row
 
 CSV_COLUMNS = ["student_id", "score", "max_score", "status", "timed_out", "flagged", "notes"]
+
+#: Students in a row whose cells fail on the grader's environment (ImportError of lstmlab,
+#: numpy, torch) before the batch stops: the set-up is broken, grading the rest would only
+#: fail them too.
+ENVIRONMENT_FAILURES_TO_STOP = 3
+
+#: Lines of the end-of-run summary below its head: enough for a screen at any class size.
+SUMMARY_LINES = 20
+
+MANUAL_NOTE = "points await manual grading (nbgrader formgrader)"
 
 
 @dataclasses.dataclass
@@ -69,75 +80,115 @@ def already_graded(db_url: str, assignment: str) -> set[str]:
         return {s.student.id for s in gb.find_assignment(assignment).submissions}
 
 
-def merge(result: dict, sub: collect.Submission, structure: dict, opts: Options, db_url: str) -> dict:
-    """Write one worker result into the real gradebook, the course folder and OUT."""
+def merge(result: Result, sub: collect.Submission, structure: dict, opts: Options, db_url: str) -> Row:
+    """Write one worker result into the real gradebook, the course folder and OUT.
+
+    A student failed by the grader's environment (``result.environment_error``) gets no
+    gradebook row: a 0 there would read as the learner's.
+    """
     from nbgrader.api import Gradebook
 
     sid, a = sub.student_id, opts.assignment
-    cells = result.get("cells", {})
-    with Gradebook(db_url) as gb:
-        gb.update_or_create_student(sid)
-        submission = gb.update_or_create_submission(a, sid)
-        manual = 0.0
-        for nb in submission.notebooks:
-            for g in nb.grades:
-                cell = cells.get(nb.name, {}).get(g.name, {"score": 0.0})
-                g.auto_score = cell["score"]
-                # Written answers (no autograder score) wait for a grader in formgrader.
-                g.needs_manual_grade = cell.get("manual", False) or cell["score"] is None
-                if g.needs_manual_grade:
-                    manual += float(g.max_score)
-        gb.db.commit()
+    cells = result.cells
+    if not result.environment_error:
+        with Gradebook(db_url) as gb:
+            gb.update_or_create_student(sid)
+            submission = gb.update_or_create_submission(a, sid)
+            for nb in submission.notebooks:
+                for g in nb.grades:
+                    cell = cells.get(nb.name, {}).get(g.name)
+                    score = cell.score if cell is not None else 0.0
+                    g.auto_score = score
+                    # Written answers (no autograder score) wait for a grader in formgrader,
+                    # unless one already gave their points there (kept on a re-grade).
+                    g.needs_manual_grade = (bool(cell is not None and cell.manual) or score is None) \
+                        and g.manual_score is None
+            gb.db.commit()
 
     fb_out = opts.out / "feedback" / sid
     shutil.rmtree(fb_out, ignore_errors=True)
     fb_out.mkdir(parents=True, exist_ok=True)
-    for kind, key in (("autograded", "autograded"), ("feedback", "feedback")):
+    for kind, pages in (("autograded", result.autograded), ("feedback", result.feedback)):
         dest = Path(opts.course_root) / kind / sid / a
         shutil.rmtree(dest, ignore_errors=True)
-        for path in result.get(key, {}).values():
+        for path in pages.values():
             dest.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, dest / Path(path).name)
             if kind == "feedback":
                 shutil.copy(path, fb_out / Path(path).name)
-    lines = sub.problems + result.get("notes", [])
-    if manual and result.get("status") == "graded":
-        lines = lines + [f"{manual:g} points await manual grading (nbgrader formgrader)"]
+    lines = sub.problems + result.notes
     for name in structure:
-        if name not in result.get("feedback", {}):
+        if name not in result.feedback:
             mine = [p for p in sub.problems if p.startswith(f"{name}.ipynb")] or lines
-            page = worker.simple_page(f"{a} / {name}.ipynb: 0 points ({sid})", mine or ["not graded"])
+            what = "not graded, the grader's set-up failed" if result.environment_error else "0 points"
+            page = feedback.simple_page(f"{a} / {name}.ipynb: {what} ({sid})", mine or ["not graded"])
             (fb_out / f"{name}.html").write_text(page, encoding="utf-8")
 
-    per_cell = {f"{nb}/{cid}": cells.get(nb, {}).get(cid, {}).get("score") or 0.0
-                for nb, ids in structure.items() for cid in ids}
-    max_score = sum(sum(ids.values()) for ids in structure.values())
-    return {
-        "student_id": sid,
-        "score": round(sum(per_cell.values()), 6),
-        "max_score": max_score,
-        "status": result.get("status", "failed"),
-        "timed_out": bool(result.get("timed_out")),
-        "flags": sub.flags + result.get("flags", []),
-        "notes": lines,
-        "cells": per_cell,
-        "digest": sub.digest,
-        "seconds": round(result.get("seconds", 0.0), 2),
-        "error": result.get("error", ""),
-        "slot": result.get("slot"),
-        "started": result.get("started"),
-    }
+    # No score counts from a run the grader's set-up broke (the kernel lacked the course's packages).
+    scored = {} if result.environment_error else cells
+    per_cell = {f"{nb}/{cid}": _points(scored.get(nb, {}).get(cid)) for nb, ids in structure.items() for cid in ids}
+    return Row(
+        student_id=sid,
+        score=round(sum(per_cell.values()), 6),
+        max_score=sum(sum(ids.values()) for ids in structure.values()),
+        status=result.status,
+        timed_out=result.timed_out,
+        flags=sub.flags + result.flags,
+        notes=lines,
+        cells=per_cell,
+        digest=sub.digest,
+        seconds=round(result.seconds, 2),
+        error=result.error,
+        slot=result.slot,
+        started=result.started,
+    )
 
 
-def write_grades(out: Path, rows: list[dict]) -> Path:
+def _points(cell) -> float:
+    return 0.0 if cell is None or cell.score is None else float(cell.score)
+
+
+def with_manual_grades(rows: list[Row], db_url: str, assignment: str) -> list[Row]:
+    """Each graded row with the gradebook's view of manual grading: points a person gave in
+    formgrader are added, and those still to give are ``pending`` (with a note saying so).
+
+    Read at the end of every run, so a re-run after grading in formgrader shows the points
+    even for students whose files did not change (and were not graded again).
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(db_url) as gb:
+        for row in rows:
+            row.notes = [n for n in row.notes if not n.endswith(MANUAL_NOTE)]
+            row.pending, row.pending_cells = 0.0, []
+            if row.status != GRADED:
+                continue
+            try:
+                submission = gb.find_submission(assignment, row.student_id)
+            except MissingEntry:
+                continue
+            for nb in submission.notebooks:
+                for g in nb.grades:
+                    key = f"{nb.name}/{g.name}"
+                    if g.needs_manual_grade:
+                        row.pending += float(g.max_score)
+                        row.pending_cells.append(key)
+                    elif g.manual_score is not None and key in row.cells:
+                        row.cells[key] = float(g.manual_score)
+            row.score = round(sum(row.cells.values()), 6)
+            if row.pending:
+                row.notes.append(f"{row.pending:g} {MANUAL_NOTE}")
+    return rows
+
+
+def write_grades(out: Path, rows: list[Row]) -> Path:
     path = out / "grades.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(CSV_COLUMNS)
-        for r in sorted(rows, key=lambda r: r["student_id"]):
-            notes = r["notes"] + [f for f in dict.fromkeys(r["flags"]) if f not in r["notes"]]
-            w.writerow([r["student_id"], f"{r['score']:g}", f"{r['max_score']:g}", r["status"],
-                        int(r["timed_out"]), int(bool(r["flags"])), " | ".join(notes)])
+        for r in sorted(rows, key=lambda r: r.student_id):
+            w.writerow([r.student_id, f"{r.score:g}", f"{r.max_score:g}", r.status,
+                        int(r.timed_out), int(bool(r.flags)), " | ".join(r.notes + r.flags_not_in_notes())])
     return path
 
 
@@ -163,6 +214,12 @@ def run(opts: Options, workers: cf.ProcessPoolExecutor | None = None) -> dict:
 def _run(opts: Options, workers: cf.ProcessPoolExecutor) -> dict:
     sandbox.check_available()
     kernel.compile_bytecode()  # before any kernel starts: they cannot write it themselves
+    # Before the first student: a kernel that cannot import the grader's lstmlab would grade
+    # the whole class 0 (exit 2, no student written; see autograder/preflight.py).  Its kernel
+    # starts in a thread while this one prepares the batch; the answer is awaited below.
+    checking = cf.ThreadPoolExecutor(1, thread_name_prefix="preflight")
+    checked = checking.submit(preflight.check, course.load_config(opts.course_root, **opts.execute))
+    checking.shutdown(wait=False)
     cfg = course.load_config(opts.course_root, opts.db_url)
     db_url = cfg.CourseDirectory.db_url
     course.ensure_generated(cfg, opts.source, opts.assignment)
@@ -187,8 +244,9 @@ def _run(opts: Options, workers: cf.ProcessPoolExecutor) -> dict:
                 skipped.append(s.student_id)
             else:
                 todo.append(s)
-        rows = {sid: state[sid] for sid in skipped}
+        rows = {sid: Row.from_json(state[sid]) for sid in skipped}
 
+        checked.result()  # raises PreflightError: no student is graded
         tasks = {}
         for s in todo:
             if s.notebooks:
@@ -196,57 +254,94 @@ def _run(opts: Options, workers: cf.ProcessPoolExecutor) -> dict:
                     opts.assignment, s.student_id, {k: str(v) for k, v in s.notebooks.items()},
                     str(template), str(scratch), opts.execute)
             else:
-                rows[s.student_id] = merge({"status": "failed"}, s, structure, opts, db_url)
+                rows[s.student_id] = merge(Result(s.student_id, status=FAILED), s, structure, opts, db_url)
         by_id = {s.student_id: s for s in todo}
         bar = tqdm(total=len(tasks), desc=f"grading {opts.assignment}", unit="student",
                    disable=not opts.progress)
+        stopped = ""
         if tasks:
             preload = report.preload_in_background()
+            in_a_row = 0
             try:
                 futures = {workers.submit(worker.grade, t): sid for sid, t in tasks.items()}
                 for fut in cf.as_completed(futures):
                     sid = futures[fut]
                     try:
                         result = fut.result()
+                    except cf.CancelledError:
+                        continue
                     except Exception as err:  # a worker crash must not stop the batch
-                        result = {"status": "failed", "notes": [f"grading crashed: {type(err).__name__}: {err}"]}
+                        result = Result(sid, status=FAILED, notes=[f"grading crashed: {type(err).__name__}: {err}"])
                     rows[sid] = merge(result, by_id[sid], structure, opts, db_url)
                     worker.cleanup(result)
-                    state.update({sid: rows[sid]})
+                    state[sid] = rows[sid].to_json()
                     state_path.write_text(json.dumps(state, indent=1, sort_keys=True))
                     bar.update(1)
+                    in_a_row = in_a_row + 1 if result.environment_error else 0
+                    if in_a_row >= ENVIRONMENT_FAILURES_TO_STOP and not stopped:
+                        stopped = (f"stopped: {in_a_row} students in a row failed on the grader's environment "
+                                   f"({result.environment_error}); the others were not graded. hint: fix the "
+                                   "grader's venv (`make venv`, or `pip install -e .` in this checkout) "
+                                   "and grade again")
+                        for other in futures:
+                            other.cancel()
             finally:
                 # Every result is in: the workers exit while the report is written (run() waits).
                 workers.shutdown(wait=False, cancel_futures=True)
             preload.join()
         bar.close()
-        state.update(rows)
+        current = with_manual_grades([rows[s.student_id] for s in subs if s.student_id in rows],
+                                     db_url, opts.assignment)
+        state.update({r.student_id: r.to_json() for r in current})
         state_path.write_text(json.dumps(state, indent=1, sort_keys=True))
 
-        current = [rows[s.student_id] for s in subs]
         write_grades(opts.out, current)
         report.write_report(opts.out, opts.assignment, current, structure, stray)
-        return summarize(current, skipped, stray)
+        summary = summarize(current, skipped, stray)
+        summary["stopped"] = stopped
+        summary["not_graded"] = len(subs) - len(current)
+        return summary
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def summarize(rows: list[dict], skipped: list[str], stray: list[str]) -> dict:
+def summarize(rows: list[Row], skipped: list[str], stray: list[str]) -> dict:
+    """Counts, and the notes and flags grouped (:func:`group_lines`)."""
     return {
         "students": len(rows),
-        "graded": sum(r["status"] == "graded" for r in rows),
-        "failed": sum(r["status"] == "failed" for r in rows),
-        "timed_out": sum(bool(r["timed_out"]) for r in rows),
-        "flagged": sum(bool(r["flags"]) for r in rows),
+        "graded": sum(r.status == GRADED for r in rows),
+        "failed": sum(r.status == FAILED for r in rows),
+        "timed_out": sum(r.timed_out for r in rows),
+        "flagged": sum(bool(r.flags) for r in rows),
+        "pending": sum(r.pending > 0 for r in rows),
         "skipped": len(skipped),
-        "lines": [f"{r['student_id']}: {line}" for r in sorted(rows, key=lambda r: r["student_id"])
-                  for line in r["notes"] + [f"FLAG {f}" for f in dict.fromkeys(r["flags"])
-                                            if f not in r["notes"]]] + list(stray),
+        "lines": group_lines(rows) + list(stray),
+        "stopped": "",
+        "not_graded": 0,
     }
+
+
+def group_lines(rows: list[Row], limit: int = SUMMARY_LINES) -> list[str]:
+    """One line per distinct note or flag: ``"80 students: 3 points await manual grading"``, or
+    ``"alice: ..."`` when one student has it; the most common first, at most ``limit`` lines."""
+    who: dict[str, list[str]] = {}
+    for r in sorted(rows, key=lambda r: r.student_id):
+        for line in r.notes + [f"FLAG {f}" for f in r.flags_not_in_notes()]:
+            who.setdefault(line, []).append(r.student_id)
+    groups = sorted(who.items(), key=lambda kv: (-len(kv[1]), kv[1][0], kv[0]))
+    out = [f"{len(ids)} students: {line}" if len(ids) > 1 else f"{ids[0]}: {line}" for line, ids in groups[:limit]]
+    rest = groups[limit:]
+    if rest:
+        students = len({sid for _, ids in rest for sid in ids})
+        out.append(f"... and {len(rest)} other notes on {students} students: see report.html")
+    return out
 
 
 def format_summary(summary: dict) -> str:
     head = (f"graded: {summary['graded']}, failed: {summary['failed']}, timed out: {summary['timed_out']}, "
-            f"flagged: {summary['flagged']} (of {summary['students']} students; "
-            f"{summary['skipped']} unchanged and skipped)")
-    return "\n".join([head, *("  " + line for line in summary["lines"])])
+            f"flagged: {summary['flagged']}, awaiting manual grading: {summary['pending']} "
+            f"(of {summary['students']} students; {summary['skipped']} unchanged and skipped)")
+    lines = [head, *("  " + line for line in summary["lines"])]
+    if summary.get("stopped"):
+        lines.append(f"{summary['stopped']} ({summary['not_graded']} students not graded)")
+    return "\n".join(lines)

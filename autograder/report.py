@@ -58,55 +58,77 @@ def histogram_png(scores: list[float], max_score: float) -> bytes:
     return buf.getvalue()
 
 
-def pass_rates(rows: list[dict], structure: dict) -> list[dict]:
-    """One entry per graded cell: points, share of students with full points, mean score."""
+def pass_rates(rows: list, structure: dict) -> list[dict]:
+    """One entry per graded cell: points, share of students with full points, mean score.
+
+    A cell that awaits manual grading (formgrader) for some students is rated over the others
+    only, and ``pending`` counts them; for all of them, ``pass_rate`` and ``mean`` are ``None``.
+    """
     out = []
     for nb, cells in structure.items():
         for cid, points in cells.items():
-            scores = [r["cells"].get(f"{nb}/{cid}", 0.0) for r in rows]
-            n = len(scores) or 1
+            key = f"{nb}/{cid}"
+            scores = [r.cells.get(key, 0.0) for r in rows if key not in r.pending_cells]
+            n = len(scores)
             out.append({
-                "notebook": nb, "cell": cid, "points": points,
-                "pass_rate": sum(s >= points for s in scores) / n,
-                "mean": sum(scores) / n,
+                "notebook": nb, "cell": cid, "points": points, "pending": len(rows) - n,
+                "pass_rate": sum(s >= points for s in scores) / n if n else None,
+                "mean": sum(scores) / n if n else None,
             })
     return out
 
 
-def write_report(out: Path, assignment: str, rows: list[dict], structure: dict, stray: list[str]) -> Path:
+def _rate_cells(q: dict) -> str:
+    if q["pass_rate"] is None:
+        return "<td>pending</td><td>pending</td>"
+    more = f" ({q['pending']} pending)" if q["pending"] else ""
+    return f"<td>{100 * q['pass_rate']:.0f}%{more}</td><td>{q['mean']:.2f}</td>"
+
+
+def _score_cell(r) -> str:
+    pending = f" <span class=pending>+ {r.pending:g} pending</span>" if r.pending else ""
+    return f"<td>{r.score:g} / {r.max_score:g}{pending}</td>"
+
+
+def write_report(out: Path, assignment: str, rows: list, structure: dict, stray: list[str]) -> Path:
+    """Write ``out/report.html`` (and ``score_histogram.png``) for ``rows``
+    (:class:`autograder.results.Row`); ``structure``: notebook -> grade_id -> points."""
     out = Path(out)
     max_score = sum(sum(c.values()) for c in structure.values())
-    png = histogram_png([r["score"] for r in rows], max_score)
+    png = histogram_png([r.score for r in rows], max_score)
     (out / "score_histogram.png").write_bytes(png)
     esc = html.escape
     q_rows = "\n".join(
         f"<tr><td>{esc(q['notebook'])}</td><td>{esc(q['cell'])}</td><td>{q['points']:g}</td>"
-        f"<td>{100 * q['pass_rate']:.0f}%</td><td>{q['mean']:.2f}</td></tr>"
+        f"{_rate_cells(q)}</tr>"
         for q in pass_rates(rows, structure)
     )
     s_rows = "\n".join(
-        f"<tr><td>{esc(r['student_id'])}</td><td>{r['score']:g} / {r['max_score']:g}</td>"
-        f"<td>{esc(r['status'])}{' (timed out)' if r['timed_out'] else ''}</td>"
-        f"<td>{'<br>'.join(esc(x) for x in r['notes'])}</td>"
-        f"<td>{'<br>'.join(esc(x) for x in r['flags'])}</td></tr>"
-        for r in sorted(rows, key=lambda r: r["student_id"])
+        f"<tr><td>{esc(r.student_id)}</td>{_score_cell(r)}"
+        f"<td>{esc(r.status)}{' (timed out)' if r.timed_out else ''}</td>"
+        f"<td>{'<br>'.join(esc(x) for x in r.notes)}</td>"
+        f"<td>{'<br>'.join(esc(x) for x in r.flags)}</td></tr>"
+        for r in sorted(rows, key=lambda r: r.student_id)
     )
     n = len(rows)
-    mean = sum(r["score"] for r in rows) / n if n else 0.0
+    mean = sum(r.score for r in rows) / n if n else 0.0
     stray_html = "".join(f"<li>{esc(s)}</li>" for s in stray)
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Grading report: {esc(assignment)}</title>
 <style>body{{font-family:sans-serif;max-width:60em;margin:2em auto}}table{{border-collapse:collapse}}
-td,th{{border:1px solid #ccc;padding:.2em .6em;vertical-align:top}}</style></head>
+td,th{{border:1px solid #ccc;padding:.2em .6em;vertical-align:top;overflow-wrap:break-word}}
+.pending{{color:#a15c00}}</style></head>
 <body>
 <h1>Grading report: {esc(assignment)}</h1>
 <p>{n} students; mean score {mean:.2f} of {max_score:g};
-graded {sum(r['status'] == 'graded' for r in rows)}, failed {sum(r['status'] == 'failed' for r in rows)},
-timed out {sum(r['timed_out'] for r in rows)}, flagged {sum(bool(r['flags']) for r in rows)}.</p>
+graded {sum(r.status == 'graded' for r in rows)}, failed {sum(r.status == 'failed' for r in rows)},
+timed out {sum(r.timed_out for r in rows)}, flagged {sum(bool(r.flags) for r in rows)},
+awaiting manual grading {sum(r.pending > 0 for r in rows)} (their scores leave out the pending points).</p>
 <h2>Score histogram</h2>
 <img alt="histogram of total scores" src="data:image/png;base64,{base64.b64encode(png).decode()}">
 <h2>Questions</h2>
-<p>Pass rate: share of students with full points on the test cell.</p>
+<p>Pass rate: share of students with full points on the cell; "pending": awaiting manual
+grading in nbgrader's formgrader (grade there, then run <code>grade</code> again).</p>
 <table id="questions"><tr><th>notebook</th><th>test cell</th><th>points</th><th>pass rate</th><th>mean</th></tr>
 {q_rows}
 </table>

@@ -165,8 +165,13 @@ def _ancestor_dirs(paths) -> list[str]:
 EVIDENCE_FILE = ".lstmlab-evidence.jsonl"
 
 
-def kernel_environment(home: Path) -> dict[str, str]:
-    """The whole environment of the kernel: nothing is inherited from the grader."""
+def kernel_environment(home: Path, ecf: bool = True) -> dict[str, str]:
+    """The whole environment of the kernel: nothing is inherited from the grader.
+
+    ``ecf``: whether the assignment gives error-carried-forward credit (``LSTMLAB_ECF``).
+    """
+    from lstmlab import evidence  # here, not at the top: the CLI imports this module before numpy
+
     return {
         "HOME": str(home),
         "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
@@ -184,12 +189,13 @@ def kernel_environment(home: Path) -> dict[str, str]:
         "MKL_NUM_THREADS": "1",
         "NBGRADER_EXECUTION": "autograde",
         # lstmlab.grading's checks record what the learner's code returned here, for the
-        # grader to confirm outside the kernel (autograder/verify.py).
-        "LSTMLAB_EVIDENCE": str(home / EVIDENCE_FILE),
+        # grader to confirm outside the kernel (autograder/verify.py); lstmlab.evidence names it.
+        evidence.ENV: str(home / EVIDENCE_FILE),
+        evidence.ECF_ENV: "1" if ecf else "0",
     }
 
 
-def wrap_command(argv: list[str], scratch: Path, limits: Limits, slot: int = 0) -> list[str]:
+def wrap_command(argv: list[str], scratch: Path, limits: Limits, slot: int = 0, ecf: bool = True) -> list[str]:
     """Return ``argv`` wrapped so that it runs in the sandbox.
 
     Args:
@@ -197,6 +203,7 @@ def wrap_command(argv: list[str], scratch: Path, limits: Limits, slot: int = 0) 
         scratch: the only writable folder; it becomes the working directory and ``HOME``.
         limits: the resource limits.
         slot: worker slot (selects the unprivileged uid when the grader is root).
+        ecf: error-carried-forward credit on (see :func:`kernel_environment`).
     """
     bwrap, prlimit = _find("bwrap"), _find("prlimit")
     scratch = Path(scratch)
@@ -239,7 +246,7 @@ def wrap_command(argv: list[str], scratch: Path, limits: Limits, slot: int = 0) 
         "--core=0",
         "--",
         "/usr/bin/env", "-i",
-        *[f"{k}={v}" for k, v in kernel_environment(scratch).items()],
+        *[f"{k}={v}" for k, v in kernel_environment(scratch, ecf).items()],
         *argv,
     ]
     return cmd

@@ -58,12 +58,19 @@ def passed(cell) -> bool:
     return bool(score)
 
 
-def confirm(source: str, records: list[dict] | str) -> str | None:
-    """``None`` when the test cell's checks pass again on the recorded values, else why not."""
+def confirm(source: str, records: list[dict] | str, ecf: bool = True) -> str | None:
+    """``None`` when the test cell's checks pass again on the recorded values, else why not.
+
+    ``ecf``: whether the assignment gives error-carried-forward credit.  The replay decides
+    with this, the grader's own setting, whatever the kernel's environment said: a backward
+    credited past a forward mistake is confirmed only when the grader, from the recorded
+    forward outputs, finds the same known mistake and computes that mistake's exact gradient
+    (``lstmlab.grading._variants``) equal to the recorded backward.
+    """
     if isinstance(records, str):
         return records
     if not records:
         return "no check in this cell recorded that it ran in the notebook"
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        return evidence.replay_cell(source, records)
+        return evidence.replay_cell(source, records, ecf)

@@ -38,6 +38,11 @@ import numpy as np
 #: Environment variable naming the evidence file (set only by the autograder's sandbox).
 ENV = "LSTMLAB_EVIDENCE"
 
+#: Environment variable that switches error-carried-forward credit off (``"0"``) in the
+#: kernel; the autograder sets it from the course configuration.  The kernel's value only
+#: shapes what the learner sees: replay (:func:`replay_cell`) decides with the grader's own.
+ECF_ENV = "LSTMLAB_ECF"
+
 #: Largest evidence of one check, in characters of JSON (a faithful check writes well under 1 MB).
 MAX_CHARS = 32 * 1024**2
 
@@ -185,6 +190,33 @@ class Replayer:
 
 
 _replay_queue: deque | None = None
+_replay_ecf = True
+
+#: Checks that failed in this interpreter (a learner's kernel), for messages only: the training
+#: check says when a model trained with a backward its own cells failed.  Kept here, not in
+#: lstmlab.grading, which hidden tests load afresh (grading.fresh()).
+_failed_checks: set[str] = set()
+
+
+def note_failure(check: str) -> None:
+    """Remember that ``check`` failed in this interpreter."""
+    _failed_checks.add(check)
+
+
+def failed_checks() -> list[str]:
+    """The checks that failed so far in this interpreter, sorted."""
+    return sorted(_failed_checks)
+
+
+def ecf_enabled() -> bool:
+    """Whether a backward check may carry credit forward past a known forward mistake.
+
+    While replaying: the grader's setting (:func:`replaying`); elsewhere ``LSTMLAB_ECF``
+    (on unless it is ``"0"``), so a learner's own Jupyter sees the default, on.
+    """
+    if _replay_queue is not None:
+        return _replay_ecf
+    return os.environ.get(ECF_ENV, "1") != "0"
 
 
 def start(check: str):
@@ -261,25 +293,28 @@ def checks_only(source: str) -> bool:
 
 
 @contextmanager
-def replaying(records: list[dict]):
-    """Within the block, checks take their learner values from ``records``."""
-    global _replay_queue
-    previous, _replay_queue = _replay_queue, deque(records)
+def replaying(records: list[dict], ecf: bool = True):
+    """Within the block, checks take their learner values from ``records``, and carry credit
+    forward only if ``ecf``."""
+    global _replay_queue, _replay_ecf
+    previous = _replay_queue, _replay_ecf
+    _replay_queue, _replay_ecf = deque(records), bool(ecf)
     try:
         yield _replay_queue
     finally:
-        _replay_queue = previous
+        _replay_queue, _replay_ecf = previous
 
 
-def replay_cell(source: str, records: list[dict]) -> str | None:
+def replay_cell(source: str, records: list[dict], ecf: bool = True) -> str | None:
     """Run a test cell's ``source`` with its checks fed from ``records``.
 
     Returns ``None`` when every check in it passes again, else the reason it does not (the
-    first line of the failure).  Only for cells where :func:`checks_only` holds.
+    first line of the failure).  Only for cells where :func:`checks_only` holds.  ``ecf``:
+    whether error-carried-forward credit counts (the assignment's setting).
     """
     namespace = _Namespace()
     globals_ = {"__builtins__": builtins, "__name__": "__lstmlab_replay__"}
-    with replaying(records) as queue:
+    with replaying(records, ecf) as queue:
         try:
             exec(compile(source, "<test cell>", "exec"), globals_, namespace)
         except AssertionError as failure:

@@ -31,6 +31,8 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import sysconfig
+import traceback
 import types
 
 from ._cells import check_backward as _check_backward
@@ -113,9 +115,26 @@ def fresh():
     return load_package(os.path.dirname(os.path.abspath(__file__)), "grading")
 
 
+class _CheckFailed(AssertionError):
+    """A failed check.  IPython shows an exception's ``_render_traceback_()`` instead of its
+    traceback: here the frames outside this package (the test cell's line) and the message,
+    never the checks' own frames."""
+
+    def _render_traceback_(self) -> list[str]:
+        # Not the learner's: this package, and installed code (IPython's exec of the cell).
+        skip = (os.path.dirname(os.path.abspath(__file__)),
+                *{sysconfig.get_paths()[k] for k in ("stdlib", "purelib", "platlib")})
+        frames = [f for f in traceback.extract_tb(self.__traceback__) if not f.filename.startswith(skip)]
+        return [*"".join(traceback.format_list(frames)).rstrip("\n").splitlines(), f"AssertionError: {self}"]
+
+
+# Feedback and nbgrader name the error by its class: it stays "AssertionError".
+_CheckFailed.__name__ = _CheckFailed.__qualname__ = "AssertionError"
+
+
 def _short_traceback(check):
     """Re-raise a failed check's AssertionError from the check itself, so the traceback a
-    learner sees is their cell and one line, not the checker's internals."""
+    learner sees is their cell and the message, not the checker's internals."""
 
     @functools.wraps(check)
     def wrapper(*args, **kwargs):
@@ -123,7 +142,7 @@ def _short_traceback(check):
             return check(*args, **kwargs)
         except AssertionError as failure:
             message = str(failure)
-        raise AssertionError(message) from None
+        raise _CheckFailed(message) from None
 
     return wrapper
 

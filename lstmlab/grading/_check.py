@@ -56,6 +56,11 @@ def _fmt(value: float) -> str:
     return f"{value:.6g}"
 
 
+def _located(label: str, name: str, index, expected: float, actual: float) -> str:
+    where = ", ".join(str(i) for i in index)
+    return f"{label} at {name}[{where}]: expected {_fmt(expected)}, got {_fmt(actual)}."
+
+
 def _size(d, sizes) -> int:
     """A dimension: an int, a letter ("H") or a multiple of one ("4H")."""
     if isinstance(d, int):
@@ -95,6 +100,7 @@ class Check:
         head = f"{self.name}: not right yet"
         if case is not None:
             head += f", {case.describe()}"
+        evidence.note_failure(self.name)
         body = [head + "."] + [f"  {line}" for line in lines if line]
         if hint:
             body.append(f"  Hint: {hint}")
@@ -205,34 +211,47 @@ class Check:
     # ------------------------------------------------------------------ comparing
     def compare(self, name: str, actual, expected, case: Case, what: str, variants=None,
                 generic_hint: str | None = None, atol: float = ATOL, rtol: float = RTOL,
-                preface: str | None = None):
+                preface: str | None = None, no_match: str | None = None, on_mismatch=None, prefer=None):
         """Fail with a diagnosis unless ``actual`` matches ``expected``.
 
         ``variants``: a callable returning ``[(hint, {name: array}), ...]`` for known
-        mistakes; computed only on a mismatch.
+        mistakes; computed only on a mismatch.  ``generic_hint``: the hint when none of them
+        reproduces ``actual``; ``no_match``: a plain line instead (no "Hint:", for checks
+        whose general advice would point at code that may well be right).  ``on_mismatch``:
+        called first on a mismatch (it may fail with a more specific diagnosis).  ``prefer``:
+        when several known mistakes reproduce ``actual``, the one whose outputs get the highest
+        ``prefer(outputs)`` is named (e.g. the one agreeing with the most returned arrays).
         """
         result = _safe.Comparison(actual, expected, atol, rtol)
         if result.ok:
             return
-        index, exp, got = result.where()
-        index_text = ", ".join(str(i) for i in index)
+        if on_mismatch is not None:
+            on_mismatch()
         lines = [
             preface,
             f"output {name}: max abs error {result.max_abs:.3g}, max rel error {result.max_rel:.3g} "
             f"(tolerance {atol:g} + {rtol:g} * |expected|).",
-            f"first large difference at {name}[{index_text}]: expected {_fmt(exp)}, got {_fmt(got)}.",
+            _located("largest error", name, *result.where(result.worst)),
         ]
+        if result.first_bad != result.worst:
+            lines.append(_located("first entry outside tolerance", name, *result.where()))
         if result.nonfinite:
             lines.append(f"{name} contains nan or inf.")
-        hint = None
+        matching = []  # (hint, outputs) of the known mistakes that reproduce ``actual``
         for variant_hint, outputs in (variants() if variants else []):
             candidate = outputs.get(name)
             if candidate is None or _safe.shape_of(candidate) != _safe.shape_of(actual):
                 continue
             if (_safe.close(actual, candidate, HINT_ATOL, HINT_RTOL)
                     and not _safe.close(candidate, expected, atol, rtol)):
-                hint = variant_hint
-                break
+                matching.append((variant_hint, outputs))
+                if prefer is None:
+                    break
+        if len(matching) > 1:  # stable: the first listed wins a tie
+            matching.sort(key=lambda m: -prefer(m[1]))
+        hint = matching[0][0] if matching else None
+        if hint is None and no_match:
+            lines.append(no_match)
         self.fail(*lines, hint=hint or generic_hint, case=case)
 
     def finish(self) -> None:

@@ -99,6 +99,7 @@ class Comparison:
         self.max_abs = 0.0
         self.max_rel = 0.0
         self.first_bad = None  # flat index of the first element outside tolerance
+        self.worst = 0  # flat index of the largest absolute error
         self.nonfinite = False
         for k in range(len(e)):
             x, y = a[k], e[k]
@@ -109,7 +110,7 @@ class Comparison:
                 diff = abs(x - y)
             rel = diff / max(abs(y), abs(x), 1e-300) if diff else 0.0
             if diff > self.max_abs:
-                self.max_abs = diff
+                self.max_abs, self.worst = diff, k
             if diff > atol and rel > self.max_rel:
                 self.max_rel = rel
             if self.first_bad is None and not diff <= atol + rtol * abs(y):
@@ -117,9 +118,10 @@ class Comparison:
         self.ok = self.first_bad is None
         self._a, self._e = a, e
 
-    def where(self):
-        """(multi-index, expected value, actual value) of the first large difference."""
-        k = self.first_bad
+    def where(self, k: int | None = None):
+        """(multi-index, expected value, actual value) at flat index ``k``; by default the
+        first element outside tolerance (:attr:`worst` is the largest error)."""
+        k = self.first_bad if k is None else k
         return unravel(k, self.shape), self._e[k], self._a[k]
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import os
 
+from lstmlab import evidence
+
 from . import _guard, _private, _safe
 from ._check import Case, Check
 
@@ -14,7 +16,8 @@ ADDING_BASELINE_MSE = 1.0 / 6.0  # = lstmlab.data.ADDING_BASELINE_MSE (predictin
 TORCH_LSTM_C = ("lstm", "lstm_cell", "_thnn_fused_lstm_cell", "quantized_lstm_cell")
 
 
-def torch_rnn_file():
+def torch_rnn_file() -> str:
+    """The file of torch.nn.LSTM's Python code (a model "from the equations" must not run it)."""
     import torch.nn.modules.rnn as rnn
 
     return rnn.__file__
@@ -44,13 +47,30 @@ def check_adding_predictions(predict, target_mse: float, T: int, seed: int = 123
     check.array("prediction", pred, ("N", 1), case, "predict")
     p, y = _safe.floats(pred), _safe.floats(batch.y)
     mse = sum((a - b) ** 2 for a, b in zip(p, y)) / len(y)
+    failed_backward = [c for c in evidence.failed_checks() if c.endswith("_backward")]
     if not (math.isfinite(mse) and mse < target_mse):
         check.fail(f"MSE {mse:.4g} on {case.label}; needs < {target_mse:g} "
                    f"(always predicting 1 scores {ADDING_BASELINE_MSE:.4g}).", case=case,
-                   hint="train longer or with a larger learning rate, check that the loss is falling, and "
-                   "make sure predict uses the trained parameters." if mse >= ADDING_BASELINE_MSE * 0.8 else
-                   "close: a few more training steps should do it.")
+                   hint=_training_hint(mse, target_mse, failed_backward))
     check.finish()
+    if failed_backward:
+        print(f"check_adding_predictions: passed, although {', '.join(failed_backward)} failed in this notebook: "
+              "the model learned with a gradient that is not the exact one. Fix the backward pass too.")
+
+
+def _training_hint(mse: float, target: float, failed_backward: list[str]) -> str:
+    """What to try first: "close" only within 3x of the target; a stall well above it points
+    at the gradient first (a slightly wrong backward still lowers the loss, then stalls)."""
+    if math.isfinite(mse) and mse < 3 * target:
+        return "close (within 3x of the target): a few more training steps should do it."
+    if failed_backward:
+        return (f"{', '.join(failed_backward)} failed above: training follows that gradient, so make those "
+                "cells pass first.")
+    if math.isfinite(mse) and mse < ADDING_BASELINE_MSE * 0.8:
+        return ("the loss stalls well above the target: run the gradient check cell first (a backward pass that is "
+                "slightly wrong still lowers the loss, then stalls); if it passes, train longer.")
+    return ("the model predicts no better than always answering 1: run the gradient check cell, check that the "
+            "loss is falling, and make sure predict uses the trained parameters.")
 
 
 def _floats_or_none(values):

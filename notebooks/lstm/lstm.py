@@ -24,7 +24,9 @@
 #
 # **Rules.** NumPy only; calling lstmlab's reference (`lstmlab.numpy`) from your functions fails
 # the checks. Keep float64. Write your own sigmoid (a stable one avoids overflow warnings for
-# large negative inputs). Run all cells in order before you submit.
+# large negative inputs). As in the RNN assignment, a backward exact for your own forward keeps
+# its points when the forward's mistake is one the checks name (credit carried forward). Run all
+# cells in order before you submit.
 
 # %% lstmlab={"kind": "readonly", "id": "setup"}
 import numpy as np
@@ -247,12 +249,15 @@ for name, analytic, array in (("dx", dx, x), ("dc0", dc0, c0), ("dW_hh", dW_hh, 
 # ## 5. Train your LSTM on the adding problem
 #
 # Each sequence carries pairs `[value, marker]`; two steps are marked and the target is the sum
-# of their two values (`adding_problem(n, T, seed)` returns `x` `(T, N, 2)` and `y` `(N, 1)`).
+# of their two values. `data = adding_problem(n, T, seed)` returns a `Batch`: use its fields
+# `data.x` `(T, N, 2)` and `data.y` `(N, 1)` (unpacking it as `x, y = data` fails: a `Batch`
+# also has the fields `lengths` and `vocab`, both `None` here).
 # Predicting 1 every time scores an MSE of `ADDING_BASELINE_MSE` = 1/6. A linear read-out of the
 # last hidden state, `pred = hs[-1] @ W_out.T + b_out`, turns the LSTM into a predictor.
 #
 # Complete `train_adding`: forward, MSE loss, gradient at `hs`, your `lstm_backward`, the read-out's
-# gradients, and an Adam step (`opt.step(grads)`, grads keyed like `params`). Then `predict(x)` must
+# gradients, and an Adam step (`opt.step(grads)`, grads keyed like `params`). Every sequence
+# starts from zero states: `h0 = c0 = np.zeros((N, H))`, in training and in `predict`. Then `predict(x)` must
 # return `(N, 1)` predictions from the trained parameters. Target: MSE below **0.01** on fresh
 # sequences of length T = 10 (a few hundred steps; a forget-gate bias of 1 helps early on).
 

@@ -21,7 +21,10 @@
 # **Rules.** Use NumPy only. The checks compare your functions with lstmlab's reference;
 # calling that reference (`lstmlab.numpy`) from your functions fails the check. Keep everything
 # in float64. Each test cell prints nothing when your code is right and explains what is wrong
-# when it is not. Run all cells in order (Kernel → Restart & Run All) before you submit.
+# when it is not. A backward pass is checked through your own forward: if the forward has a
+# mistake the checks can name and your backward is exact for *that* forward, the backward's
+# cells keep their points with a note ("credit carried forward"); the mistake costs only the
+# forward's own cell. Run all cells in order (Kernel → Restart & Run All) before you submit.
 
 # %% lstmlab={"kind": "readonly", "id": "setup"}
 import numpy as np
@@ -65,8 +68,10 @@ fresh().check_rnn_step_forward(rnn_step_forward, seed=101)
 # `dx (N, D), dh_prev (N, H), dW_ih (H, D), dW_hh (H, H), db_ih (H,), db_hh (H,)`.
 #
 # The chain rule goes through the tanh first: with $h = \tanh(a)$, $\partial L/\partial a =
-# \partial L/\partial h \odot (1 - h^2)$. Every other gradient is a matrix product with
-# $\partial L/\partial a$ (`da`). Each gradient has the shape of the thing it is the gradient of.
+# \partial L/\partial h \odot (1 - h^2)$. The gradients of `x`, `h_prev` and the two weight
+# matrices are matrix products with $\partial L/\partial a$ (`da`); the two bias gradients are
+# `da` **summed over the batch** (each bias is added to every row). Each gradient has the shape
+# of the thing it is the gradient of: `db_ih` is `(H,)`, not `(1, H)`.
 
 # %% lstmlab={"kind": "solution", "id": "rnn_step_backward"}
 def rnn_step_backward(dh, cache):

@@ -7,7 +7,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import cli, collect, course, examples, report
+from autograder import cli, collect, course, examples, flags, report
+from autograder.results import Row
 from autograder.sandbox import Limits
 
 FIXTURES = Path(__file__).parent / "fixtures" / "source"
@@ -73,11 +74,11 @@ def test_tamper_flags_edited_and_deleted(release_dir):
         if c.metadata.get("nbgrader", {}).get("grade_id") == "test_square":
             c.source = "pass"
     nb.cells = [c for c in nb.cells if c.metadata["nbgrader"].get("grade_id") != "test_add"]
-    flags = collect.tamper_flags("fixture", nb, nbformat.read(release_dir / "fixture.ipynb", as_version=4))
-    assert any("test_square was edited" in f for f in flags)
-    assert any("test_add was deleted" in f for f in flags)
-    assert collect.tamper_flags("fixture", nbformat.read(SOURCE_NB, as_version=4),
-                                nbformat.read(release_dir / "fixture.ipynb", as_version=4)) == []
+    found = flags.locked_cell_changes("fixture", nb, nbformat.read(release_dir / "fixture.ipynb", as_version=4))
+    assert any("test_square was edited" in f for f in found)
+    assert any("test_add was deleted" in f for f in found)
+    assert flags.locked_cell_changes("fixture", nbformat.read(SOURCE_NB, as_version=4),
+                                     nbformat.read(release_dir / "fixture.ipynb", as_version=4)) == []
 
 
 def test_zip_collect_layout(tmp_path, release_dir):
@@ -133,10 +134,8 @@ def test_examples_kinds(tmp_path, release_dir):
 def test_report_pass_rates_and_histogram(tmp_path):
     structure = {"nb": {"q1": 1.0, "q2": 2.0}}
     rows = [
-        {"student_id": "a", "score": 3.0, "max_score": 3.0, "status": "graded", "timed_out": False,
-         "flags": [], "notes": [], "cells": {"nb/q1": 1.0, "nb/q2": 2.0}},
-        {"student_id": "b", "score": 1.0, "max_score": 3.0, "status": "graded", "timed_out": True,
-         "flags": ["x"], "notes": ["n"], "cells": {"nb/q1": 1.0, "nb/q2": 0.0}},
+        Row("a", 3.0, 3.0, "graded", cells={"nb/q1": 1.0, "nb/q2": 2.0}),
+        Row("b", 1.0, 3.0, "graded", timed_out=True, flags=["x"], notes=["n"], cells={"nb/q1": 1.0, "nb/q2": 0.0}),
     ]
     rates = {q["cell"]: q for q in report.pass_rates(rows, structure)}
     assert rates["q1"]["pass_rate"] == 1.0 and rates["q2"]["pass_rate"] == 0.5

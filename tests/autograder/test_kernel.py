@@ -71,8 +71,8 @@ def test_dead_stopped_and_finished_kernels_leave_no_scratch(fixture_course, priv
                            str(course_root / "work" / "template" / "fixture"), str(work), {"cell_timeout": 3})
         result = worker.grade(task)
         worker.cleanup(result)
-        assert result["status"] == "graded", result.get("error")
+        assert result.status == "graded", result.error
         assert _scratch_dirs(private_tmp) == [], sid
-        notes[sid] = " ".join(result["notes"])
+        notes[sid] = " ".join(result.notes)
     # Each way of ending was really taken.
     assert "kernel died" in notes["died"] and "time limit" in notes["looped"] and notes["done"] == ""

@@ -108,5 +108,5 @@ def test_worker_leaves_no_kernel_behind(fixture_course, tmp_path):
         task = worker.Task("fixture", sid, {"fixture": str(subs / sid / "fixture.ipynb")},
                            str(course_root / "work" / "template" / "fixture"), str(tmp_path), {})
         result = worker.grade(task)
-        assert result["status"] == "graded", result.get("error")
+        assert result.status == "graded", result.error
         assert kernel.processes_of(sandbox.sandbox_uid(worker.SLOT)) == 0
