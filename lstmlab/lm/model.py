@@ -83,7 +83,7 @@ def init_charlm(cell: str, vocab_size: int, hidden_size: int, embed_size: int | 
 
 
 def cell_of(params: dict) -> str:
-    """"rnn", "gru" or "lstm", read off ``W_hh``'s shape ``(G*H, H)``."""
+    """The cell of a parameter dict, "rnn", "gru" or "lstm", read off ``W_hh (G*H, H)``."""
     W_hh = params.get("W_hh") if isinstance(params, dict) else None
     if not isinstance(W_hh, np.ndarray) or W_hh.ndim != 2 or W_hh.shape[1] < 1:
         raise ShapeChecker("cell_of").error("params", "must be a dict holding 'W_hh' of shape (G*H, H)",
