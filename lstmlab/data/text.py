@@ -48,8 +48,9 @@ __all__ = [
 CORPUS_SOURCE = ("pydoc_data.topics: the topic texts of Python's documentation that "
                  "help() shows (Doc/reference and Doc/library), generated when CPython is built")
 CORPUS_LICENCE = ("Python Software Foundation License Version 2 (the licence of Python's "
-                  "documentation; code examples in it are also under the Zero Clause BSD "
-                  "License). Copyright (c) 2001 Python Software Foundation.")
+                  "documentation; since Python 3.8.6 its code examples are also under the "
+                  "Zero-Clause BSD license). Copyright (c) 2001 onwards Python Software "
+                  "Foundation; see LICENSE.txt of the Python installation.")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,44 @@
+"""The committed results of experiments/charlm.py that chapter 11 reads: complete, consistent,
+made on this corpus, and the checkpoint loads into the model."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstmlab.data import load_char_data
+from lstmlab.lm import cell_of, charlm_forward
+from lstmlab.lm.train import LMConfig
+
+DATA = Path(__file__).resolve().parents[2] / "book" / "data"
+
+
+@pytest.fixture(scope="module")
+def committed():
+    return json.loads((DATA / "charlm_runs.json").read_text())
+
+
+def test_runs_are_complete_and_consistent(committed):
+    labels = [run["label"] for run in committed["runs"]]
+    assert labels == ["rnn", "gru", "lstm", "lstm T=20 carried", "lstm T=20 reset"]
+    for run in committed["runs"]:
+        config = LMConfig(**run["config"])  # a valid configuration
+        assert len(run["step"]) == len(run["loss"]) == len(run["grad_norm"]) == config.steps
+        assert np.all(np.array(run["grad_norm_clipped"]) <= config.max_norm * (1 + 1e-4))
+        np.testing.assert_allclose(run["grad_norm_clipped"], np.minimum(run["grad_norm"], config.max_norm),
+                                   rtol=1e-4)
+        assert run["eval_step"][-1] == config.steps and len(run["eval_bpc"]) == len(run["eval_step"])
+    budgets = {json.dumps({k: v for k, v in run["config"].items() if k not in ("cell", "forget_bias")})
+               for run in committed["runs"][:3]}
+    assert len(budgets) == 1  # the three cells had the same budget
+
+
+def test_runs_were_made_on_this_corpus_and_the_checkpoint_loads(committed):
+    data = load_char_data()
+    assert committed["corpus"]["sha256"] == data.corpus.sha256
+    assert committed["corpus"]["test"] == len(data.test)
+    weights = {k: v.astype(np.float64) for k, v in np.load(DATA / "charlm_lstm.npz").items()}
+    assert cell_of(weights) == "lstm" and weights["W"].shape == (len(data.vocab), 128)
+    logits, _, _ = charlm_forward(weights, data.validation[:200, None])
+    assert logits.shape == (200, 1, len(data.vocab))
