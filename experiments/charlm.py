@@ -4,22 +4,27 @@ too slow to repeat at every book build.
 Writes into book/data/:
 
 * ``charlm_runs.json``: for an RNN, a GRU and an LSTM with the same budget (the same windows,
-  steps, hidden size, optimiser and clipping), the training loss and the gradient norm before
-  and after clipping at every step, the validation bits per character every ``EVAL_EVERY``
+  steps, hidden size, optimiser and clipping), three seeds each (the seed sets the initial
+  weights; the windows come in the same order), the training loss and the gradient norm before
+  and after clipping at every step, the validation bits per character every ``eval_every``
   steps, and the test bits per character at the end; plus two LSTMs trained on short windows
-  with the state carried across windows and reset at every window; plus the corpus's
+  with the state carried across windows and reset at every window (seed 0); plus the corpus's
   provenance (Python version, sha256) and the hardware.
-* ``charlm_lstm.npz``: the trained LSTM's weights (NumPy layout, float32 to stay small), which
-  the chapter samples from and looks inside.
+* ``charlm_lstm.npz``: the weights of the LSTM of seed 0 (NumPy layout, float32 to stay
+  small), which the chapter samples from and looks inside.
 
 Every run uses :func:`lstmlab.lm.train.train_lm_torch` with torch.nn's layers in float32 on
-one CPU thread.  Run from the repository root (about 15 minutes on a shared 2-core machine)::
+one CPU thread; on a CPU the same configuration gives the same run, so runs already in the
+JSON file with an identical configuration are kept, not trained again (``--fresh`` retrains
+everything).  Run from the repository root (about 40 minutes for everything on a shared
+2-core machine; seed 0 alone, ``--seeds 0``, about 15)::
 
     .venv/bin/python experiments/charlm.py
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -48,7 +53,7 @@ def _round(values, digits=5):
 def _run(label: str, config: LMConfig, data) -> tuple[dict, torch.nn.Module]:
     model, hist = train_lm_torch(data.train, data.validation, len(data.vocab), config,
                                  test_ids=data.test, impl="torch.nn")
-    print(f"{label}: test {hist.test_metric:.3f} bpc, {hist.wall_time:.0f} s", flush=True)
+    print(f"{label} (seed {config.seed}): test {hist.test_metric:.3f} bpc, {hist.wall_time:.0f} s", flush=True)
     run = dict(label=label, config=config.to_dict(), step=hist.step, loss=_round(hist.loss),
                grad_norm=_round(hist.grad_norm), grad_norm_clipped=_round(hist.info["grad_norm_clipped"]),
                eval_step=hist.eval_step, eval_bpc=_round([v / np.log(2) for v in hist.eval_loss]),
@@ -57,20 +62,39 @@ def _run(label: str, config: LMConfig, data) -> tuple[dict, torch.nn.Module]:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2],
+                        help="seeds of the RNN/GRU/LSTM comparison (seed 0 is always run)")
+    parser.add_argument("--fresh", action="store_true", help="retrain runs already in the JSON file")
+    args = parser.parse_args()
     torch.set_num_threads(1)  # small matrices; the machine is shared
     torch.manual_seed(0)
     data = load_char_data()
+    path = OUT / "charlm_runs.json"
+    old = [] if args.fresh or not path.exists() else json.loads(path.read_text())["runs"]
+    if not args.fresh and path.exists() and json.loads(path.read_text())["corpus"]["sha256"] != data.corpus.sha256:
+        old = []  # another text: nothing can be kept
+    plan = []
+    for seed in sorted(set(args.seeds) | {0}):
+        for cell in ("rnn", "gru", "lstm"):
+            plan.append((cell, LMConfig(**{**BASE.to_dict(), "cell": cell, "seed": seed,
+                                           "forget_bias": 1.0 if cell == "lstm" else 0.0})))
+    for carry in (True, False):
+        plan.append((f"lstm T={SHORT_WINDOW} " + ("carried" if carry else "reset"),
+                     LMConfig(**{**BASE.to_dict(), "window": SHORT_WINDOW, "carry_state": carry, "forget_bias": 1.0})))
     runs, lstm = [], None
     start = time.perf_counter()
-    for cell in ("rnn", "gru", "lstm"):
-        config = LMConfig(**{**BASE.to_dict(), "cell": cell, "forget_bias": 1.0 if cell == "lstm" else 0.0})
-        run, model = _run(cell, config, data)
+    for label, config in plan:
+        kept = [r for r in old if r["label"] == label and r["config"] == config.to_dict()]
+        need_model = label == "lstm" and config.seed == 0 and not (OUT / "charlm_lstm.npz").exists()
+        if kept and not need_model and not args.fresh:
+            print(f"{label} (seed {config.seed}): kept from {path.name}", flush=True)
+            runs.append(kept[0])
+            continue
+        run, model = _run(label, config, data)
         runs.append(run)
-        if cell == "lstm":
+        if label == "lstm" and config.seed == 0:
             lstm = model
-    for carry in (True, False):
-        config = LMConfig(**{**BASE.to_dict(), "window": SHORT_WINDOW, "carry_state": carry, "forget_bias": 1.0})
-        runs.append(_run(f"lstm T={SHORT_WINDOW} " + ("carried" if carry else "reset"), config, data)[0])
     result = dict(
         corpus=dict(python_version=data.corpus.python_version, sha256=data.corpus.sha256,
                     characters=len(data.corpus.text), vocab_size=len(data.vocab),
@@ -79,14 +103,16 @@ def main() -> None:
                       cpus=os.cpu_count(), threads=1, device="cpu", dtype="float32", impl="torch.nn",
                       torch=torch.__version__, python=platform.python_version(),
                       note="a 2-core machine shared with other jobs while this ran"),
-        command="python experiments/charlm.py", total_seconds=round(time.perf_counter() - start),
+        command="python experiments/charlm.py",
+        total_seconds=round(sum(r["wall_time"] for r in runs)),
         runs=runs,
     )
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "charlm_runs.json").write_text(json.dumps(result, indent=1) + "\n")
-    weights = {k: v.astype(np.float32) for k, v in lstm.to_numpy().items()}
-    np.savez_compressed(OUT / "charlm_lstm.npz", **weights)
-    print(f"wrote {OUT / 'charlm_runs.json'} and {OUT / 'charlm_lstm.npz'}")
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    if lstm is not None:
+        weights = {k: v.astype(np.float32) for k, v in lstm.to_numpy().items()}
+        np.savez_compressed(OUT / "charlm_lstm.npz", **weights)
+    print(f"wrote {path} ({time.perf_counter() - start:.0f} s)")
 
 
 if __name__ == "__main__":

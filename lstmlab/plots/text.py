@@ -17,6 +17,8 @@ def bpc_curves(runs, baselines=None):
     Args:
         runs: list of dicts with ``label``, ``eval_step`` and ``eval_bpc`` (lists of equal
             length); a ``label`` starting with "rnn", "gru" or "lstm" takes the book's colour.
+            A run with a ``seed`` other than 0 is drawn thin and left out of the legend (another
+            seed of the labelled run).
         baselines: optional ``{name: bpc}`` drawn as dashed horizontal lines (e.g. the trigram).
 
     Returns:
@@ -25,7 +27,9 @@ def bpc_curves(runs, baselines=None):
     fig, ax = new_figure()
     for run in runs:
         cell = run["label"].split()[0]
-        ax.plot(run["eval_step"], run["eval_bpc"], lw=1.8, color=MODEL_COLOURS.get(cell), label=run["label"])
+        first = run.get("seed", 0) == 0
+        ax.plot(run["eval_step"], run["eval_bpc"], lw=1.8 if first else 0.8, alpha=1.0 if first else 0.7,
+                color=MODEL_COLOURS.get(cell), label=run["label"] if first else None)
     greys = ["#555555", "#888888", "#aaaaaa"]
     for (name, value), grey in zip((baselines or {}).items(), greys * 3):
         ax.axhline(value, color=grey, ls="--", lw=1.0, label=f"{name} ({value:.2f})")

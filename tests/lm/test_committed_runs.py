@@ -20,18 +20,22 @@ def committed():
 
 
 def test_runs_are_complete_and_consistent(committed):
-    labels = [run["label"] for run in committed["runs"]]
-    assert labels == ["rnn", "gru", "lstm", "lstm T=20 carried", "lstm T=20 reset"]
-    for run in committed["runs"]:
+    runs = committed["runs"]
+    seed0 = [run["label"] for run in runs if run["config"]["seed"] == 0]
+    assert seed0 == ["rnn", "gru", "lstm", "lstm T=20 carried", "lstm T=20 reset"]
+    for run in runs:
         config = LMConfig(**run["config"])  # a valid configuration
         assert len(run["step"]) == len(run["loss"]) == len(run["grad_norm"]) == config.steps
         assert np.all(np.array(run["grad_norm_clipped"]) <= config.max_norm * (1 + 1e-4))
         np.testing.assert_allclose(run["grad_norm_clipped"], np.minimum(run["grad_norm"], config.max_norm),
                                    rtol=1e-4)
         assert run["eval_step"][-1] == config.steps and len(run["eval_bpc"]) == len(run["eval_step"])
-    budgets = {json.dumps({k: v for k, v in run["config"].items() if k not in ("cell", "forget_bias")})
-               for run in committed["runs"][:3]}
-    assert len(budgets) == 1  # the three cells had the same budget
+    cells = [run for run in runs if run["label"] in ("rnn", "gru", "lstm")]
+    budgets = {json.dumps({k: v for k, v in run["config"].items() if k not in ("cell", "forget_bias", "seed")})
+               for run in cells}
+    assert len(budgets) == 1  # every cell and seed had the same budget
+    per_cell = {c: sorted(run["config"]["seed"] for run in cells if run["label"] == c) for c in ("rnn", "gru", "lstm")}
+    assert per_cell["rnn"] == per_cell["gru"] == per_cell["lstm"]  # the same seeds for each cell
 
 
 def test_runs_were_made_on_this_corpus_and_the_checkpoint_loads(committed):

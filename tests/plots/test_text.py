@@ -22,6 +22,12 @@ def test_bpc_curves_one_line_per_run_and_per_baseline():
     assert lines[1].get_color() == plots.MODEL_COLOURS["lstm"]
     assert "trigram (2.50)" in [t.get_text() for t in ax.get_legend().get_texts()]
     matplotlib.pyplot.close(fig)
+    # Other seeds: drawn, thinner, not in the legend.
+    fig = plots.bpc_curves(runs + [{"label": "lstm", "seed": 1, "eval_step": [1, 2], "eval_bpc": [3.1, 2.1]}])
+    lines = fig.axes[0].get_lines()
+    assert len(lines) == 3 and lines[2].get_linewidth() < lines[1].get_linewidth()
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == ["rnn", "lstm"]
+    matplotlib.pyplot.close(fig)
 
 
 def test_clipping_norms_draws_before_and_after_per_run():
