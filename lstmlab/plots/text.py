@@ -41,7 +41,8 @@ def bpc_curves(runs, baselines=None):
 
 
 def clipping_norms(runs, max_norm: float):
-    """The global gradient norm before and after clipping at every step, one panel per run.
+    """The global gradient norm before clipping at every step, and after it where clipping
+    acted (circles), one panel per run.
 
     Args:
         runs: list of dicts with ``label``, ``step``, ``grad_norm`` (before clipping) and
@@ -56,8 +57,12 @@ def clipping_norms(runs, max_norm: float):
     for ax, run in zip(axes, runs):
         cell = run["label"].split()[0]
         ax.semilogy(run["step"], run["grad_norm"], lw=0.6, color=MODEL_COLOURS.get(cell, "#555555"),
-                    alpha=0.8, label="before clipping")
-        ax.semilogy(run["step"], run["grad_norm_clipped"], lw=1.2, color="black", label="after clipping")
+                    label="before clipping")
+        # Where clipping acted the two differ; elsewhere a second line would only hide the first.
+        before, after = np.asarray(run["grad_norm"]), np.asarray(run["grad_norm_clipped"])
+        acted = after < before
+        ax.semilogy(np.asarray(run["step"])[acted], after[acted], "o", ms=4, mfc="none", color="black",
+                    label="after clipping (where it acted)")
         ax.axhline(max_norm, color="#555555", ls=":", lw=1.0)
         ax.set_title(run["label"].upper(), fontsize="medium")
         ax.set_xlabel("training step")

@@ -35,7 +35,9 @@ def test_clipping_norms_draws_before_and_after_per_run():
     fig = plots.clipping_norms([run, {**run, "label": "lstm"}], max_norm=1.0)
     assert len(fig.axes) == 2
     ys = [list(line.get_ydata()) for line in fig.axes[0].get_lines()]
-    assert [0.5, 3.0, 1.5] in ys and [0.5, 1.0, 1.0] in ys
+    assert [0.5, 3.0, 1.5] in ys and [1.0, 1.0] in ys  # after clipping: the two clipped steps
+    xs = [list(line.get_xdata()) for line in fig.axes[0].get_lines()]
+    assert [2, 3] in xs
     matplotlib.pyplot.close(fig)
 
 
