@@ -46,7 +46,8 @@ class LMConfig:
     carry_state : carry the state across windows (True) or start each window from zeros
     eval_every : evaluate on validation ids every this many steps (and after the last)
     eval_batch : columns used for evaluation (fewer columns lose fewer characters)
-    forget_bias : LSTM only, the forget gate's initial bias
+    forget_bias : the LSTM's initial forget-gate bias; None means 1.0 for the LSTM and 0.0
+        (no such gate) for the others
     seed : initial weights (:func:`lstmlab.lm.model.init_charlm`)
     """
 
@@ -61,7 +62,7 @@ class LMConfig:
     carry_state: bool = True
     eval_every: int = 50
     eval_batch: int = 8
-    forget_bias: float = 1.0
+    forget_bias: float | None = None
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -81,6 +82,8 @@ class LMConfig:
             fail("lr", "a number > 0", "Adam's 1e-3 to 1e-2")
         if self.max_norm is not None and not self.max_norm > 0:
             fail("max_norm", "None or a number > 0", "1.0 is a common threshold")
+        if self.forget_bias is None:  # resolved here, so to_dict() records the value used
+            object.__setattr__(self, "forget_bias", 1.0 if self.cell == "lstm" else 0.0)
         if self.forget_bias and self.cell != "lstm":
             fail("forget_bias", "0.0 for a cell other than the LSTM", "LMConfig(cell='gru', forget_bias=0.0)")
 

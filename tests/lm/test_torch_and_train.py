@@ -91,7 +91,8 @@ def test_config_errors():
     with pytest.raises(ValueError, match="LMConfig: argument 'window' must be an int >= 1"):
         LMConfig(window=0)
     with pytest.raises(ValueError, match="LMConfig: argument 'forget_bias' must be 0.0 for a cell other"):
-        LMConfig(cell="rnn")
+        LMConfig(cell="rnn", forget_bias=1.0)
+    assert LMConfig(cell="gru").forget_bias == 0.0 and LMConfig().forget_bias == 1.0
     with pytest.raises(ValueError, match=r"train_lm: unknown setting\(s\) \['hidden'\]"):
         train_lm_numpy(STREAM, STREAM, V, hidden=3)
     with pytest.raises(ValueError, match=r"CharLM.forward: argument 'x' must be an int64 tensor of shape \(T, N\)"):
