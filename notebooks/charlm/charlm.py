@@ -22,7 +22,13 @@
 
 # %% lstmlab={"kind": "readonly", "id": "setup"}
 import math
+import os
 import time
+
+# The model's matrices are small: one BLAS thread is faster than several (and it is what the
+# course's grader gives each notebook).  Set before numpy is first imported, or it has no effect.
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_name, "1")
 
 import numpy as np
 
@@ -306,12 +312,13 @@ fresh().check_train_epoch(train_epoch, seed=508)
 # 800 windows, under a minute on one CPU core). Then write `predict(x)`: the logits `(T, N, V)`
 # of the trained model for ids `x` `(T, N)`, starting from a zero state.
 #
-# The target: fewer than **2.45 bits per character** on validation text. The best count model,
-# a smoothed trigram, scores about 2.6 there (the book's chapter on language models measures
-# every baseline); the LSTM beats it within two epochs.
+# The target: fewer than **2.3 bits per character** on the first 4,020 characters of the
+# validation split. The best count model, a trigram with tuned add-α smoothing, scores 2.50 on
+# the whole validation split and 2.62 on those characters; the LSTM beats it within two epochs
+# (the reference solution scores 1.98 to 2.04 over three seeds).
 
 # %% lstmlab={"kind": "solution", "id": "train"}
-N_COLS, T_WINDOW, HIDDEN, EPOCHS, SEED = 32, 32, 128, 2, 0
+N_COLS, T_WINDOW, HIDDEN, SEED = 32, 32, 128, 0
 
 
 def init_params(V, H, rng):
@@ -326,14 +333,18 @@ def init_params(V, H, rng):
 X_train, Y_train = make_batches(train_ids, N_COLS, T_WINDOW)
 params = init_params(V, HIDDEN, np.random.default_rng(SEED))
 opt = Adam(params, lr=0.01)
-start = time.perf_counter()
-for epoch in range(EPOCHS):
-    ### BEGIN SOLUTION
+history = []
+
+
+def run_epoch():
+    """One pass over the training windows with your train_epoch (one cell per epoch, so that
+    no cell runs long)."""
+    start = time.process_time()
     losses, norms = train_epoch(params, X_train, Y_train, window_step, opt, max_norm=5.0)
-    ### END SOLUTION
-    print(f"epoch {epoch + 1}: {len(losses)} windows, training loss {np.mean(losses[-50:]) / math.log(2):.3f} "
+    history.append((losses, norms))
+    print(f"epoch {len(history)}: {len(losses)} windows, training loss {np.mean(losses[-50:]) / math.log(2):.3f} "
           f"bits/char (last 50 windows), gradient norm median {np.median(norms):.2f}, "
-          f"{time.perf_counter() - start:.0f} s")
+          f"{time.process_time() - start:.0f} s of CPU")
 
 
 def predict(x):
@@ -347,17 +358,22 @@ def predict(x):
     ### END SOLUTION
 
 
-x_val = make_batches(val_ids, 8, 500)
-print(f"validation: {bits_per_char(predict(x_val[0][0]), x_val[1][0]):.3f} bits per character")
+# %% lstmlab={"kind": "readonly", "id": "epoch-1"}
+run_epoch()
+
+# %% lstmlab={"kind": "readonly", "id": "epoch-2"}
+run_epoch()
+x_val, y_val = make_batches(val_ids, 8, 500)
+print(f"validation: {bits_per_char(predict(x_val[0]), y_val[0]):.3f} bits per character")
 
 # %% lstmlab={"kind": "tests", "id": "test_charlm_bpc", "points": 3}
 from lstmlab.grading import check_charlm_bpc
 
-check_charlm_bpc(predict, chars, target_bpc=2.45)
+check_charlm_bpc(predict, chars, target_bpc=2.3)
 ### BEGIN HIDDEN TESTS
 from lstmlab.grading import fresh
 
-fresh().check_charlm_bpc(predict, chars, target_bpc=2.45)
+fresh().check_charlm_bpc(predict, chars, target_bpc=2.3)
 ### END HIDDEN TESTS
 
 # %% [markdown] lstmlab={"kind": "readonly", "id": "sample-text"}

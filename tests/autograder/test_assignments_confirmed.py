@@ -17,7 +17,7 @@ from autograder import examples
 from .conftest import REPO, autograder, read_grades
 
 SOURCE = REPO / "notebooks"
-ASSIGNMENTS = ["rnn", "gradients", "lstm", "pytorch"]
+ASSIGNMENTS = ["rnn", "gradients", "lstm", "pytorch", "charlm"]
 
 pytestmark = [
     pytest.mark.slow,
