@@ -184,7 +184,8 @@ def _batch_variants(ids, N, T):
         return (np.stack(xs), np.stack(ys)) if xs else None
 
     for shift, text in ((0, "Y equals X: the target at each step is the *next* character, y = x shifted by one."),
-                        (2, "off by one: the targets are two characters ahead; y[t] is the character right after x[t].")):
+                        (2, "off by one: the targets are two characters ahead; y[t] is the character right "
+                            "after x[t].")):
         out.append((text, windows(cols, shift)))
     right = windows(cols, 1)
     if right is not None:
@@ -263,7 +264,8 @@ def _loss_variants(logits, targets):
          "average over all T*N positions (every character counts once).", loss * T, d * T),
         ("the loss is averaged over the vocabulary axis too (a mean over T*N*V entries of one-hot * log p); "
          "average the T*N picked log-probabilities only.", loss / V, d / V),
-        ("the loss is summed over the T*N positions; average it (and divide the gradient by T*N).", loss * T * N, d * T * N),
+        ("the loss is summed over the T*N positions; average it (and divide the gradient by T*N).",
+         loss * T * N, d * T * N),
         ("the gradient is softmax - one_hot; it is missing the division by T*N from the mean.", loss, d * T * N),
         ("the gradient of cross-entropy with respect to the logits is softmax(logits) - one_hot(target), "
          "divided by T*N; the one-hot part is missing.", loss, probs / (T * N)),
@@ -424,7 +426,8 @@ def check_window_step(window_step, cross_entropy, seed: int = 0) -> None:
         reset_logits, reset_h, reset_c, _ = cref.forward(params, x, *zero_state)
         hs_all, cs_all, _ = cref.ref.lstm_forward(np.eye(V)[x], h0, c0, params["W_ih"], params["W_hh"],
                                                    params["b_ih"], params["b_hh"])
-        for name, value, exp, first, reset in (("h", h, exp_h, hs_all[0], reset_h), ("c", c, exp_c, cs_all[0], reset_c)):
+        for name, value, exp, first, reset in (("h", h, exp_h, hs_all[0], reset_h),
+                                               ("c", c, exp_c, cs_all[0], reset_c)):
             check.compare(name, value, exp, case, "window_step", variants=lambda name=name, first=first, reset=reset: [
                 (f"return the state after the *last* step ({name} = {name}s[-1]): the next window starts from it.",
                  {name: first}),
