@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-def _pyplot():
+def pyplot():
     """Import ``matplotlib.pyplot`` on first use (optional dependency)."""
     try:
         import matplotlib.pyplot as plt
@@ -20,13 +20,13 @@ MODEL_COLOURS = {"rnn": "#d62728", "lstm": "#1f77b4", "gru": "#2ca02c"}
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 3.6):
     """Return ``(fig, axes)`` sized for the book's text column."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), constrained_layout=True)
     return fig, axes
 
-def _sequential_colours(n: int):
+def sequential_colours(n: int):
     """``n`` colours from light to dark, so an ordered family (gaps, radii, scales) reads in order."""
-    plt = _pyplot()
+    plt = pyplot()
     cmap = plt.get_cmap("viridis")
     return [cmap(0.9 * i / max(n - 1, 1)) for i in range(n)]
 

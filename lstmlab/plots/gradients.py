@@ -4,7 +4,7 @@ Each function takes measurements made by the caller and returns a matplotlib Fig
 
 from __future__ import annotations
 
-from ._base import MODEL_COLOURS, _sequential_colours, figure_for, new_figure
+from ._base import MODEL_COLOURS, sequential_colours, figure_for, new_figure
 def gradient_norms_over_time(norms, ax=None, title=None):
     """Log-scale plot of the gradient's norm at every time step, one curve per setting.
 
@@ -18,7 +18,7 @@ def gradient_norms_over_time(norms, ax=None, title=None):
         the matplotlib Figure.
     """
     fig, ax = figure_for(ax)
-    for colour, (label, values) in zip(_sequential_colours(len(norms)), norms.items()):
+    for colour, (label, values) in zip(sequential_colours(len(norms)), norms.items()):
         t = range(1, len(values) + 1)
         ax.semilogy(t, values, color=colour, lw=2, label=label)
     ax.set_xlabel("time step $t$ (the loss reads $h_T$)")
@@ -44,7 +44,7 @@ def saturation(derivatives, norms):
     import numpy as np
 
     fig, (left, right) = new_figure(ncols=2, width=9.0, height=3.6)
-    colours = _sequential_colours(len(derivatives))
+    colours = sequential_colours(len(derivatives))
     bins = np.linspace(0.0, 1.0, 41)
     for colour, (label, values) in zip(colours, derivatives.items()):
         left.hist(np.ravel(values), bins=bins, color=colour, alpha=0.55, density=True, label=label)
@@ -245,7 +245,7 @@ def gradient_norm_histogram(norms, thresholds=None):
     from matplotlib.ticker import NullFormatter
 
     ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on a short log axis
-    for colour, (label, value) in zip(_sequential_colours(len(thresholds or {})), (thresholds or {}).items()):
+    for colour, (label, value) in zip(sequential_colours(len(thresholds or {})), (thresholds or {}).items()):
         ax.axvline(value, color=colour, lw=2, label=f"{label} = {value:.3g}")
     ax.set_xlabel(r"gradient norm $\|g\|$ (before clipping)")
     ax.set_ylabel("training steps")
