@@ -23,11 +23,12 @@ from __future__ import annotations
 import hashlib
 import platform
 from dataclasses import dataclass, field
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
+from collections.abc import Iterator
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from lstmlab.errors import argument_error
 from lstmlab.numpy.params import as_generator
 
 __all__ = [
@@ -106,7 +107,7 @@ class CharVocab:
         object.__setattr__(self, "_index", {c: i for i, c in enumerate(self.chars)})
 
     @classmethod
-    def from_text(cls, text: str) -> "CharVocab":
+    def from_text(cls, text: str) -> CharVocab:
         """Every distinct character of ``text``, sorted by code point."""
         if not isinstance(text, str) or not text:
             raise ValueError(f"CharVocab.from_text: argument 'text' must be a non-empty str, got "
@@ -173,14 +174,14 @@ def split_corpus(corpus: Corpus, seed: int = 0, fraction: float = 0.05,
     """
     where = "split_corpus"
     if not isinstance(corpus, Corpus):
-        raise ShapeChecker(where).error("corpus", f"must be a Corpus, got {type(corpus).__name__}",
+        raise argument_error(where, "corpus", f"must be a Corpus, got {type(corpus).__name__}",
                                         "load one with load_corpus()")
     for name, value in (("fraction", fraction), ("max_document", max_document)):
         if not isinstance(value, (int, float)) or not 0.0 < value < 1.0 / 3.0:
-            raise ShapeChecker(where).error(name, f"must be a number in (0, 1/3), got {value!r}",
+            raise argument_error(where, name, f"must be a number in (0, 1/3), got {value!r}",
                                             "e.g. fraction=0.05 for 5% validation and 5% test")
     total = len(corpus.text)
-    order = as_generator(seed).permutation(len(corpus.documents))
+    order = as_generator(seed, where).permutation(len(corpus.documents))
     parts: dict[str, list[tuple[str, str]]] = {"validation": [], "test": [], "train": []}
     sizes = {"validation": 0, "test": 0}
     for k in order:
@@ -230,6 +231,9 @@ def load_char_data(seed: int = 0) -> CharData:
     character; it carries no statistics (the n-gram counts and the models see training text
     only).
     """
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise argument_error("load_char_data", "seed", f"must be an int, got {seed!r}",
+                             "seed=0 gives the split the book and the assignment use")
     corpus = load_corpus()
     vocab = CharVocab.from_text(corpus.text)
     split = split_corpus(corpus, seed=seed)
@@ -253,14 +257,14 @@ class Window(NamedTuple):
 def _ids(where: str, ids) -> np.ndarray:
     ids = np.asarray(ids)
     if ids.ndim != 1 or ids.dtype.kind not in "iu":
-        raise ShapeChecker(where).error("ids", f"must be (L,) integer ids, got dtype {ids.dtype} and "
+        raise argument_error(where, "ids", f"must be (L,) integer ids, got dtype {ids.dtype} and "
                                         f"shape {ids.shape}", "encode a text with CharVocab.encode")
     return ids.astype(np.int64, copy=False)
 
 
 def _positive_int(where: str, name: str, value, hint: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ShapeChecker(where).error(name, f"must be an int >= 1, got {value!r}", hint)
+        raise argument_error(where, name, f"must be an int >= 1, got {value!r}", hint)
     return int(value)
 
 
@@ -275,8 +279,8 @@ def batchify(ids, batch_size: int) -> np.ndarray:
     n = _positive_int(where, "batch_size", batch_size, "the number of parallel streams N, e.g. 32")
     S = len(ids) // n
     if S < 2:
-        raise ShapeChecker(where).error(
-            "batch_size", f"leaves {S} id(s) per column of a stream of L = {len(ids)}; need >= 2",
+        raise argument_error(
+            where, "batch_size", f"leaves {S} id(s) per column of a stream of L = {len(ids)}; need >= 2",
             "use fewer columns, or a longer stream")
     return ids[: S * n].reshape(n, S).T  # (S, N): column i is a contiguous piece of text
 

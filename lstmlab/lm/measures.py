@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from lstmlab.errors import argument_error
 from lstmlab.numpy.layers import softmax_cross_entropy
 
 __all__ = ["LN2", "bits_per_char", "cross_entropy", "perplexity"]
@@ -25,10 +25,10 @@ def _nats(where: str, nats) -> float:
     try:
         value = float(nats)
     except (TypeError, ValueError):
-        raise ShapeChecker(where).error("nats", f"must be a number (a mean cross-entropy in nats), got {nats!r}",
+        raise argument_error(where, "nats", f"must be a number (a mean cross-entropy in nats), got {nats!r}",
                                         "pass the float that cross_entropy returned") from None
     if not value >= 0.0:  # also refuses nan
-        raise ShapeChecker(where).error("nats", f"must be >= 0, got {value!r}",
+        raise argument_error(where, "nats", f"must be >= 0, got {value!r}",
                                         "a cross-entropy is a mean of -log p with p <= 1")
     return value
 
@@ -42,6 +42,11 @@ def cross_entropy(logits, targets) -> float:
     The mean is over every position (all time steps and columns alike); it equals
     ``torch.nn.functional.cross_entropy(logits.reshape(-1, V), targets.reshape(-1))``.
     """
+    logits, targets = np.asarray(logits), np.asarray(targets)
+    if logits.ndim < 1 or targets.shape != logits.shape[:-1]:
+        raise argument_error("cross_entropy", "targets", f"must have the shape of logits {logits.shape} without "
+                             f"its last axis, {logits.shape[:-1]}, got {targets.shape}",
+                             "logits (T, N, V) go with targets (T, N) of ids")
     loss, _ = softmax_cross_entropy(logits, targets)
     return loss
 

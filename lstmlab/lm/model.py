@@ -36,7 +36,7 @@ from lstmlab.numpy import (
     temporal_linear_backward,
     temporal_linear_forward,
 )
-from lstmlab.numpy._validate import ShapeChecker
+from lstmlab.errors import ShapeChecker, argument_error
 from lstmlab.numpy.params import GATES, as_generator, init_params
 
 __all__ = ["CELLS", "CharLMCache", "cell_of", "charlm_backward", "charlm_forward", "charlm_loss_and_grads",
@@ -61,16 +61,16 @@ def init_charlm(cell: str, vocab_size: int, hidden_size: int, embed_size: int | 
     """
     where = "init_charlm"
     if cell not in CELLS:
-        raise ShapeChecker(where).error("cell", f"must be one of {list(CELLS)}, got {cell!r}",
+        raise argument_error(where, "cell", f"must be one of {list(CELLS)}, got {cell!r}",
                                         "'lstm' is the chapter's model; 'rnn' and 'gru' compare")
     for name, value in (("vocab_size", vocab_size), ("hidden_size", hidden_size)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ShapeChecker(where).error(name, f"must be an int >= 1, got {value!r}", "e.g. len(vocab) and 128")
+            raise argument_error(where, name, f"must be an int >= 1, got {value!r}", "e.g. len(vocab) and 128")
     if embed_size is not None and (isinstance(embed_size, bool) or not isinstance(embed_size, (int, np.integer))
                                    or embed_size < 1):
-        raise ShapeChecker(where).error("embed_size", f"must be None (one-hot) or an int >= 1, got {embed_size!r}",
+        raise argument_error(where, "embed_size", f"must be None (one-hot) or an int >= 1, got {embed_size!r}",
                                         "e.g. 32")
-    rng = as_generator(seed)
+    rng = as_generator(seed, where)
     params = {}
     if embed_size is not None:
         params["E_w"] = rng.standard_normal((vocab_size, embed_size))
@@ -82,16 +82,17 @@ def init_charlm(cell: str, vocab_size: int, hidden_size: int, embed_size: int | 
     return params
 
 
-def cell_of(params: dict) -> str:
-    """The cell of a parameter dict, "rnn", "gru" or "lstm", read off ``W_hh (G*H, H)``."""
+def cell_of(params: dict, where: str = "cell_of") -> str:
+    """The cell of a parameter dict, "rnn", "gru" or "lstm", read off ``W_hh (G*H, H)``
+    (``where``: the public function a bad dict is reported as)."""
     W_hh = params.get("W_hh") if isinstance(params, dict) else None
     if not isinstance(W_hh, np.ndarray) or W_hh.ndim != 2 or W_hh.shape[1] < 1:
-        raise ShapeChecker("cell_of").error("params", "must be a dict holding 'W_hh' of shape (G*H, H)",
-                                            "make the parameters with init_charlm")
+        raise argument_error(where, "params", "must be a dict holding 'W_hh' of shape (G*H, H)",
+                             "make the parameters with init_charlm")
     G, rem = divmod(W_hh.shape[0], W_hh.shape[1])
     cells = {g: c for c, g in GATES.items()}
     if rem or G not in cells:
-        raise ShapeChecker("cell_of").error("params", f"has W_hh of shape {W_hh.shape}, which is not "
+        raise argument_error(where, "params", f"has W_hh of shape {W_hh.shape}, which is not "
                                             "(G*H, H) for G = 1 (rnn), 3 (gru) or 4 (lstm)",
                                             "make the parameters with init_charlm")
     return cells[G]
@@ -112,10 +113,10 @@ def _ids(where: str, name: str, ids, V: int, shape=None) -> np.ndarray:
     ids = np.asarray(ids)
     if ids.ndim != 2 or ids.dtype.kind not in "iu" or (shape is not None and ids.shape != shape):
         want = "(T, N)" if shape is None else f"(T, N) = {shape}"
-        raise ShapeChecker(where).error(name, f"must be integer ids of shape {want}, got dtype {ids.dtype} and "
+        raise argument_error(where, name, f"must be integer ids of shape {want}, got dtype {ids.dtype} and "
                                         f"shape {ids.shape}", "windows are time-major: window.x and window.y")
     if ids.size and (ids.min() < 0 or ids.max() >= V):
-        raise ShapeChecker(where).error(name, f"must lie in [0, V) = [0, {V}), got values from {ids.min()} to "
+        raise argument_error(where, name, f"must lie in [0, V) = [0, {V}), got values from {ids.min()} to "
                                         f"{ids.max()}", "encode with the vocabulary the model was built for")
     return ids.astype(np.int64, copy=False)
 
@@ -125,7 +126,7 @@ def _state(where: str, cell: str, state, N: int, H: int):
     if state is None:
         return (None,) * n
     if not isinstance(state, tuple) or len(state) != n:
-        raise ShapeChecker(where).error("state", f"must be None or a tuple of {n} (N, H) arrays for a {cell}, "
+        raise argument_error(where, "state", f"must be None or a tuple of {n} (N, H) arrays for a {cell}, "
                                         f"got {type(state).__name__}" + (f" of length {len(state)}"
                                                                            if isinstance(state, tuple) else ""),
                                         "(h, c) for an LSTM, (h,) for RNN and GRU: pass the state the "
@@ -146,7 +147,7 @@ def charlm_forward(params: dict, x, state=None):
     copies that do not alias the cache.
     """
     where = "charlm_forward"
-    cell = cell_of(params)
+    cell = cell_of(params, where)
     V, H = params["W"].shape
     x = _ids(where, "x", x, V)
     T, N = x.shape
@@ -173,6 +174,9 @@ def charlm_backward(dlogits, cache: CharLMCache) -> dict:
     The gradient reaching the window's initial state is dropped: truncated BPTT stops at the
     window boundary.
     """
+    T, N = cache.x.shape
+    ShapeChecker("charlm_backward", T=T, N=N, V=cache.head_cache.W.shape[0]).array(
+        "dlogits", dlogits, ("T", "N", "V"), hint="the gradient of the loss at the logits, shaped like them")
     dhs, dW, db = temporal_linear_backward(dlogits, cache.head_cache)  # (T, N, H)
     backward = {"lstm": lstm_backward, "gru": gru_backward, "rnn": rnn_backward}[cache.cell]
     out = backward(dhs, cache.rnn_cache)
@@ -204,7 +208,7 @@ def charlm_loss_and_grads(params: dict, x, y, state=None):
 def charlm_step(params: dict):
     """A one-character step function for :func:`lstmlab.lm.sampling.generate`:
     ``step(ids (N,), state) -> (logits (N, V), state)``."""
-    cell_of(params)
+    cell_of(params, "charlm_step")
 
     def step(ids, state):
         logits, final, _ = charlm_forward(params, np.asarray(ids)[None, :], state)

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from lstmlab.errors import argument_error
 
 __all__ = ["ALPHA_GRID", "NGramModel", "tune_alpha", "uniform_cross_entropy"]
 
@@ -28,8 +28,8 @@ _MAX_TABLE = 5_000_000  # V ** order counts in one dense table: 103 ** 3 ~ 1.1 m
 def uniform_cross_entropy(vocab_size: int) -> float:
     """The cross-entropy of a uniform guess over ``vocab_size`` characters: ``log V`` nats."""
     if isinstance(vocab_size, bool) or not isinstance(vocab_size, (int, np.integer)) or vocab_size < 1:
-        raise ShapeChecker("uniform_cross_entropy").error(
-            "vocab_size", f"must be an int >= 1, got {vocab_size!r}", "len(vocab)")
+        raise argument_error("uniform_cross_entropy", "vocab_size", f"must be an int >= 1, got {vocab_size!r}",
+                             "len(vocab)")
     return math.log(int(vocab_size))
 
 
@@ -50,17 +50,16 @@ class NGramModel:
     def __init__(self, order: int, vocab_size: int, alpha: float = 1.0):
         where = "NGramModel"
         if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
-            raise ShapeChecker(where).error("order", f"must be an int >= 1, got {order!r}",
+            raise argument_error(where, "order", f"must be an int >= 1, got {order!r}",
                                             "1 for a unigram, 2 for a bigram, 3 for a trigram")
         if isinstance(vocab_size, bool) or not isinstance(vocab_size, (int, np.integer)) or vocab_size < 1:
-            raise ShapeChecker(where).error("vocab_size", f"must be an int >= 1, got {vocab_size!r}", "len(vocab)")
+            raise argument_error(where, "vocab_size", f"must be an int >= 1, got {vocab_size!r}", "len(vocab)")
         if int(vocab_size) ** int(order) > _MAX_TABLE:
-            raise ShapeChecker(where).error(
-                "order", f"{order} with V = {vocab_size} needs a table of V**order = "
+            raise argument_error(where, "order", f"{order} with V = {vocab_size} needs a table of V**order = "
                 f"{int(vocab_size) ** int(order):,} counts (more than {_MAX_TABLE:,})",
                 "dense tables suit orders up to 3 for ~100 characters")
         if not isinstance(alpha, (int, float)) or not math.isfinite(alpha) or alpha <= 0:
-            raise ShapeChecker(where).error("alpha", f"must be a number > 0, got {alpha!r}",
+            raise argument_error(where, "alpha", f"must be a number > 0, got {alpha!r}",
                                             "1.0 is add-one smoothing; tune it on validation text")
         self.order, self.vocab_size, self.alpha = int(order), int(vocab_size), float(alpha)
         self.counts: list[np.ndarray] = []  # counts[k]: (V,) * (k + 1), context of k characters
@@ -68,16 +67,18 @@ class NGramModel:
     def _check_ids(self, where: str, ids, minimum: int) -> np.ndarray:
         ids = np.asarray(ids)
         if ids.ndim != 1 or ids.dtype.kind not in "iu" or len(ids) < minimum:
-            raise ShapeChecker(where).error(
-                "ids", f"must be (L,) integer ids with L >= {minimum}, got dtype {ids.dtype} and shape {ids.shape}",
+            raise argument_error(
+                where, "ids",
+                f"must be (L,) integer ids with L >= {minimum}, got dtype {ids.dtype} and shape {ids.shape}",
                 "encode a text with CharVocab.encode")
         if ids.size and (ids.min() < 0 or ids.max() >= self.vocab_size):
-            raise ShapeChecker(where).error(
-                "ids", f"must lie in [0, V) = [0, {self.vocab_size}), got values from {ids.min()} to {ids.max()}",
+            raise argument_error(
+                where, "ids",
+                f"must lie in [0, V) = [0, {self.vocab_size}), got values from {ids.min()} to {ids.max()}",
                 "the model's vocab_size must be len(vocab) of the vocabulary that encoded the ids")
         return ids.astype(np.int64, copy=False)
 
-    def fit(self, ids) -> "NGramModel":
+    def fit(self, ids) -> NGramModel:
         """Count every k-gram (k = 1 .. order) of the ``(L,)`` ids; returns self."""
         ids = self._check_ids("NGramModel.fit", ids, self.order)
         V = self.vocab_size
@@ -145,5 +146,5 @@ def tune_alpha(order: int, vocab_size: int, train, validation, grid=ALPHA_GRID) 
         if best is None or loss < best[0]:
             best = (loss, float(alpha), model)
     if best is None:
-        raise ShapeChecker("tune_alpha").error("grid", "is empty", "e.g. grid=(1.0, 0.1, 0.01)")
+        raise argument_error("tune_alpha", "grid", "is empty", "e.g. grid=(1.0, 0.1, 0.01)")
     return best[1], best[2]

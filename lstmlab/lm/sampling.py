@@ -17,7 +17,7 @@ import math
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from lstmlab.errors import argument_error
 from lstmlab.numpy.layers import softmax
 from lstmlab.numpy.params import as_generator
 
@@ -27,7 +27,7 @@ __all__ = ["chi_square", "generate", "sample_next", "sampling_probs"]
 def _logits(where: str, logits) -> np.ndarray:
     z = np.asarray(logits)
     if z.dtype.kind not in "fiu" or z.ndim not in (1, 2) or z.shape[-1] < 1:
-        raise ShapeChecker(where).error("logits", f"must be float scores of shape (V,) or (N, V), got dtype "
+        raise argument_error(where, "logits", f"must be float scores of shape (V,) or (N, V), got dtype "
                                         f"{z.dtype} and shape {z.shape}", "the model's output for the last step")
     return z.astype(np.float64, copy=False)
 
@@ -35,11 +35,11 @@ def _logits(where: str, logits) -> np.ndarray:
 def _options(where: str, temperature, top_k, V: int) -> tuple[float, int | None]:
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float, np.floating)) \
             or not math.isfinite(temperature) or temperature < 0:
-        raise ShapeChecker(where).error("temperature", f"must be a number >= 0, got {temperature!r}",
+        raise argument_error(where, "temperature", f"must be a number >= 0, got {temperature!r}",
                                         "1.0 samples the model's distribution, 0 is greedy argmax")
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer))
                               or not 1 <= top_k <= V):
-        raise ShapeChecker(where).error("top_k", f"must be None or an int in [1, V] = [1, {V}], got {top_k!r}",
+        raise argument_error(where, "top_k", f"must be None or an int in [1, V] = [1, {V}], got {top_k!r}",
                                         "None keeps every character")
     return float(temperature), None if top_k is None else int(top_k)
 
@@ -49,8 +49,12 @@ def sampling_probs(logits, temperature: float = 1.0, top_k: int | None = None) -
 
     ``temperature = 0`` puts all the mass on the argmax (the first one on ties).
     """
-    z = _logits("sampling_probs", logits)
-    temperature, top_k = _options("sampling_probs", temperature, top_k, z.shape[-1])
+    return _probs("sampling_probs", logits, temperature, top_k)
+
+
+def _probs(where: str, logits, temperature, top_k) -> np.ndarray:
+    z = _logits(where, logits)
+    temperature, top_k = _options(where, temperature, top_k, z.shape[-1])
     if top_k is not None and top_k < z.shape[-1]:
         kth = np.sort(z, axis=-1)[..., -top_k][..., None]  # the k-th largest logit
         z = np.where(z >= kth, z, -np.inf)  # ties at the k-th value are all kept
@@ -70,8 +74,8 @@ def sample_next(logits, rng, temperature: float = 1.0, top_k: int | None = None)
     is compared with the cumulative probabilities (inverse-CDF sampling), so a seed gives the
     same draws on every platform.
     """
-    p = sampling_probs(logits, temperature, top_k)
-    rng = as_generator(rng)
+    p = _probs("sample_next", logits, temperature, top_k)
+    rng = as_generator(rng, "sample_next", "rng")
     cdf = np.cumsum(p, axis=-1)
     # u scaled by the total, so rounding in cumsum (a last value of 0.9999999) cannot push u
     # past the end; a zero-probability id has an empty interval and is never chosen.
@@ -98,12 +102,12 @@ def generate(step, state, prime, length: int, rng, temperature: float = 1.0,
     where = "generate"
     prime = np.asarray(prime)
     if prime.ndim != 2 or prime.shape[0] < 1 or prime.dtype.kind not in "iu":
-        raise ShapeChecker(where).error("prime", f"must be (P, N) integer ids with P >= 1, got dtype "
+        raise argument_error(where, "prime", f"must be (P, N) integer ids with P >= 1, got dtype "
                                         f"{prime.dtype} and shape {prime.shape}",
                                         "a single text: vocab.encode(text)[:, None]")
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
-        raise ShapeChecker(where).error("length", f"must be an int >= 0, got {length!r}", "e.g. 300")
-    rng = as_generator(rng)
+        raise argument_error(where, "length", f"must be an int >= 0, got {length!r}", "e.g. 300")
+    rng = as_generator(rng, where, "rng")
     logits = None
     for t in range(prime.shape[0]):
         logits, state = step(prime[t].astype(np.int64), state)
@@ -163,10 +167,10 @@ def chi_square(counts, probs, min_expected: float = 5.0) -> tuple[float, int, fl
     counts = np.asarray(counts, dtype=np.float64)
     probs = np.asarray(probs, dtype=np.float64)
     if counts.ndim != 1 or probs.shape != counts.shape:
-        raise ShapeChecker(where).error("probs", f"must have the shape of counts {counts.shape}, got {probs.shape}",
+        raise argument_error(where, "probs", f"must have the shape of counts {counts.shape}, got {probs.shape}",
                                         "one probability per category")
     if not np.isclose(probs.sum(), 1.0) or np.any(probs < 0):
-        raise ShapeChecker(where).error("probs", f"must be >= 0 and sum to 1, got sum {probs.sum()!r}",
+        raise argument_error(where, "probs", f"must be >= 0 and sum to 1, got sum {probs.sum()!r}",
                                         "pass sampling_probs(...) for the logits that were sampled")
     n = counts.sum()
     if np.any(counts[probs == 0] > 0):
@@ -182,7 +186,7 @@ def chi_square(counts, probs, min_expected: float = 5.0) -> tuple[float, int, fl
     obs, exp = np.array(obs), np.array(exp)
     dof = len(obs) - 1
     if dof < 1:
-        raise ShapeChecker(where).error("counts", f"leave {len(obs)} category after pooling; need >= 2",
+        raise argument_error(where, "counts", f"leave {len(obs)} category after pooling; need >= 2",
                                         "draw more samples")
     stat = float(np.sum((obs - exp) ** 2 / exp))
     return stat, dof, _gamma_q(dof / 2.0, stat / 2.0)

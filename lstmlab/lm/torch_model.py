@@ -85,7 +85,7 @@ class CharLM(nn.Module):
         return self.head(hs), final
 
     @classmethod
-    def from_numpy(cls, params: dict, impl: str = "lstmlab", dtype=torch.float64, device=None) -> "CharLM":
+    def from_numpy(cls, params: dict, impl: str = "lstmlab", dtype=torch.float64, device=None) -> CharLM:
         """A model holding the NumPy model's parameters (:func:`lstmlab.lm.model.init_charlm`)."""
         cell = cell_of(params)
         V, H = params["W"].shape

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._base import MODEL_COLOURS, _pyplot, new_figure
+from lstmlab.errors import argument_error
+
+from ._base import MODEL_COLOURS, new_figure, pyplot
 
 __all__ = ["bpc_curves", "clipping_norms", "text_heatmap"]
 
@@ -86,9 +88,9 @@ def text_heatmap(text: str, values, width: int = 80, title=None, cmap="coolwarm"
     """
     values = np.asarray(values, dtype=float)
     if values.shape != (len(text),):
-        raise ValueError(f"text_heatmap: argument 'values' must have one value per character, shape "
-                         f"({len(text)},), got {values.shape}. Hint: pass the unit's values at each step")
-    plt = _pyplot()
+        raise argument_error("text_heatmap", "values", f"must have one value per character, shape "
+                             f"({len(text)},), got {values.shape}", "pass the unit's values at each step")
+    plt = pyplot()
     rows, row, col = [], 0, 0
     for ch in text:
         if col >= width:

@@ -98,9 +98,10 @@ def test_model_errors():
         charlm_forward(params, np.full((2, 2), 7))
     with pytest.raises(ValueError, match=r"charlm_forward: argument 'state' must be None or a tuple of 2"):
         charlm_forward(params, np.zeros((2, 2), dtype=np.int64), (np.zeros((2, H)),))
-    with pytest.raises(ValueError, match=r"charlm_forward: argument 'state\[1\]' should have shape \(N, H\) = \(2, 5\)"):
+    with pytest.raises(ValueError, match=r"charlm_forward: argument 'state\[1\]' should have shape \(N, H\) = \(2, 5"):
         charlm_forward(params, np.zeros((2, 2), dtype=np.int64), (np.zeros((2, H)), np.zeros((3, H))))
-    with pytest.raises(ValueError, match=r"charlm_loss_and_grads: argument 'y' must be integer ids of shape \(T, N\) = \(2, 2\)"):
+    with pytest.raises(ValueError, match=r"charlm_loss_and_grads: argument 'y' must be integer ids of shape "
+                                         r"\(T, N\) = \(2, 2\)"):
         charlm_loss_and_grads(params, np.zeros((2, 2), dtype=np.int64), np.zeros((3, 2), dtype=np.int64))
     with pytest.raises(ValueError, match="init_charlm: argument 'cell' must be one of"):
         init_charlm("transformer", V, H)

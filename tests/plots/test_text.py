@@ -47,5 +47,6 @@ def test_text_heatmap_one_cell_per_character_and_checks_lengths():
     assert [t.get_text() for t in ax.texts] == ["a", "b", "\u21b5", "c", "d"]
     assert len(ax.patches) == 5
     matplotlib.pyplot.close(fig)
-    with pytest.raises(ValueError, match=r"text_heatmap: argument 'values' must have one value per character, shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"text_heatmap: argument 'values' must have one value per character, "
+                                         r"shape \(3,\)"):
         plots.text_heatmap("abc", [1.0, 2.0])
