@@ -7,7 +7,7 @@ re-exported here through its ``__all__`` (so a name renamed there is renamed her
 """
 
 from lstmlab.data import synthetic, text
-from lstmlab.data.synthetic import *  # noqa: F401,F403  (the names are synthetic.__all__)
-from lstmlab.data.text import *  # noqa: F401,F403  (the names are text.__all__)
+from lstmlab.data.synthetic import *  # noqa: F403  (the names are synthetic.__all__)
+from lstmlab.data.text import *  # noqa: F403  (the names are text.__all__)
 
 __all__ = [*synthetic.__all__, *text.__all__]
