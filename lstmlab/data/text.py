@@ -102,17 +102,17 @@ class CharVocab:
 
     def __post_init__(self) -> None:
         if len(set(self.chars)) != len(self.chars) or any(len(c) != 1 for c in self.chars):
-            raise ValueError("CharVocab: argument 'chars' must hold distinct single characters. "
-                             "Hint: build it with CharVocab.from_text(text)")
+            raise argument_error("CharVocab", "chars", "must hold distinct single characters",
+                                 "build it with CharVocab.from_text(text)")
         object.__setattr__(self, "_index", {c: i for i, c in enumerate(self.chars)})
 
     @classmethod
     def from_text(cls, text: str) -> CharVocab:
         """Every distinct character of ``text``, sorted by code point."""
         if not isinstance(text, str) or not text:
-            raise ValueError(f"CharVocab.from_text: argument 'text' must be a non-empty str, got "
-                             f"{type(text).__name__} of length {len(text) if hasattr(text, '__len__') else '?'}. "
-                             "Hint: pass corpus.text")
+            got = f"{type(text).__name__} of length {len(text) if hasattr(text, '__len__') else '?'}"
+            raise argument_error("CharVocab.from_text", "text", f"must be a non-empty str, got {got}",
+                                 "pass corpus.text")
         return cls(tuple(sorted(set(text))))
 
     def __len__(self) -> int:
@@ -128,21 +128,19 @@ class CharVocab:
         try:
             return np.fromiter((self._index[c] for c in text), dtype=np.int64, count=len(text))
         except KeyError as err:
-            raise ValueError(f"CharVocab.encode: argument 'text' holds the character {err.args[0]!r}, "
-                             f"which is not among the vocabulary's {len(self)} characters. "
-                             "Hint: build the vocabulary from the whole corpus") from None
+            raise argument_error("CharVocab.encode", "text", f"holds the character {err.args[0]!r}, which is not "
+                                 f"among the vocabulary's {len(self)} characters",
+                                 "build the vocabulary from the whole corpus") from None
 
     def decode(self, ids) -> str | list[str]:
         """``(L,)`` ids -> a str; a time-major ``(T, N)`` batch -> a list of N strs (columns)."""
         ids = np.asarray(ids)
         if ids.dtype.kind not in "iu" or ids.ndim not in (1, 2):
-            raise ValueError(f"CharVocab.decode: argument 'ids' must be integer ids of shape (L,) or "
-                             f"(T, N), got dtype {ids.dtype} and shape {ids.shape}. "
-                             "Hint: pass window.x or window.x[:, i]")
+            raise argument_error("CharVocab.decode", "ids", f"must be integer ids of shape (L,) or (T, N), got "
+                                 f"dtype {ids.dtype} and shape {ids.shape}", "pass window.x or window.x[:, i]")
         if ids.size and (ids.min() < 0 or ids.max() >= len(self)):
-            raise ValueError(f"CharVocab.decode: argument 'ids' must lie in [0, V) = [0, {len(self)}), "
-                             f"got values from {ids.min()} to {ids.max()}. "
-                             "Hint: were they made with another vocabulary?")
+            raise argument_error("CharVocab.decode", "ids", f"must lie in [0, V) = [0, {len(self)}), got values "
+                                 f"from {ids.min()} to {ids.max()}", "were they made with another vocabulary?")
         if ids.ndim == 2:
             return [self.decode(ids[:, i]) for i in range(ids.shape[1])]
         return "".join(self.chars[i] for i in ids)

@@ -7,6 +7,8 @@ are measured the same way.
 
 from __future__ import annotations
 
+from lstmlab.errors import argument_error
+
 __all__ = ["balanced_bracket_rate", "distinct_ngram_rate", "indent_kept_rate", "line_pairs", "quote_balanced_rate"]
 
 
@@ -14,8 +16,8 @@ def _lines(where: str, texts) -> list[str]:
     if isinstance(texts, str):
         texts = [texts]
     if not all(isinstance(t, str) for t in texts):
-        raise ValueError(f"{where}: argument 'texts' must be a str or a list of strs, got "
-                         f"{type(texts).__name__}. Hint: pass vocab.decode(ids) of each sample")
+        raise argument_error(where, "texts", f"must be a str or a list of strs, got {type(texts).__name__}",
+                             "pass vocab.decode(ids) of each sample")
     return [line for t in texts for line in t.split("\n")]
 
 
@@ -86,5 +88,5 @@ def distinct_ngram_rate(texts, n: int = 4) -> float:
         texts = [texts]
     grams = [t[i : i + n] for t in texts for i in range(len(t) - n + 1)]
     if not grams:
-        raise ValueError(f"distinct_ngram_rate: the texts hold no {n}-gram. Hint: pass longer samples")
+        raise argument_error("distinct_ngram_rate", "texts", f"hold no {n}-gram", "pass longer samples")
     return len(set(grams)) / len(grams)

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from lstmlab.errors import argument_error
 from lstmlab.lm.model import CELLS, cell_of
 from lstmlab.torch.convert import from_numpy as _cell_from_numpy
 from lstmlab.torch.convert import to_numpy as _cell_to_numpy
@@ -50,11 +51,11 @@ class CharLM(nn.Module):
                  impl: str = "lstmlab", dtype=None, device=None):
         super().__init__()
         if cell not in CELLS:
-            raise ValueError(f"CharLM: argument 'cell' must be one of {list(CELLS)}, got {cell!r}. "
-                             "Hint: 'lstm' is the chapter's model")
+            raise argument_error("CharLM", "cell", f"must be one of {list(CELLS)}, got {cell!r}",
+                                 "'lstm' is the chapter's model")
         if impl not in IMPLS:
-            raise ValueError(f"CharLM: argument 'impl' must be one of {list(IMPLS)}, got {impl!r}. "
-                             "Hint: 'lstmlab' is written from the equations, 'torch.nn' is torch's own")
+            raise argument_error("CharLM", "impl", f"must be one of {list(IMPLS)}, got {impl!r}",
+                                 "'lstmlab' is written from the equations, 'torch.nn' is torch's own")
         lib = nn if impl == "torch.nn" else __import__("lstmlab.torch", fromlist=["LSTM"])
         layer = {"rnn": lib.RNN, "gru": lib.GRU, "lstm": lib.LSTM}[cell]
         self.cell, self.impl, self.vocab_size = cell, impl, vocab_size
@@ -67,8 +68,8 @@ class CharLM(nn.Module):
         -> ``(logits (T, N, V), state)``."""
         if not isinstance(x, torch.Tensor) or x.dim() != 2 or x.dtype != torch.long:
             got = f"{x.dtype} of shape {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__
-            raise ValueError(f"CharLM.forward: argument 'x' must be an int64 tensor of shape (T, N), got {got}. "
-                             "Hint: torch.as_tensor(window.x, device=device)")
+            raise argument_error("CharLM.forward", "x", f"must be an int64 tensor of shape (T, N), got {got}",
+                                 "torch.as_tensor(window.x, device=device)")
         weight = self.head.weight
         if self.embed is None:
             inputs = nn.functional.one_hot(x, self.vocab_size).to(weight.dtype)  # (T, N, V)

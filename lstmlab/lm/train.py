@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmlab.data.text import stream_windows
+from lstmlab.errors import argument_error
 from lstmlab.lm.measures import LN2
 from lstmlab.lm.model import CELLS, charlm_forward, charlm_loss_and_grads, init_charlm
 from lstmlab.numpy import Adam, clip_grad_norm, softmax_cross_entropy
@@ -67,8 +68,7 @@ class LMConfig:
 
     def __post_init__(self) -> None:
         def fail(name, expected, hint):
-            raise ValueError(f"LMConfig: argument '{name}' must be {expected}, got "
-                             f"{getattr(self, name)!r}. Hint: {hint}")
+            raise argument_error("LMConfig", name, f"must be {expected}, got {getattr(self, name)!r}", hint)
 
         if self.cell not in CELLS:
             fail("cell", f"one of {list(CELLS)}", "'lstm' is the chapter's model")
@@ -136,7 +136,7 @@ def train_lm_numpy(train_ids, val_ids, vocab_size: int, config: LMConfig | None 
     config / overrides : an :class:`LMConfig` and/or its fields as keywords
     baseline : a bits-per-character number to store with the run (e.g. the trigram's)
     """
-    config = _config(config, overrides)
+    config = _config("train_lm_numpy", config, overrides)
     params = init_charlm(config.cell, vocab_size, config.hidden_size, config.embed_size,
                          seed=config.seed, forget_bias=config.forget_bias)
     opt = Adam(params, lr=config.lr)
@@ -201,7 +201,7 @@ def train_lm_torch(train_ids, val_ids, vocab_size: int, config: LMConfig | None 
 
     from lstmlab.lm.torch_model import CharLM, detach_state
 
-    config = _config(config, overrides)
+    config = _config("train_lm_torch", config, overrides)
     dtype = torch.float32 if dtype is None else dtype
     device = torch.device(device)
     params0 = init_charlm(config.cell, vocab_size, config.hidden_size, config.embed_size,
@@ -249,14 +249,14 @@ def train_lm_torch(train_ids, val_ids, vocab_size: int, config: LMConfig | None 
     return model, _finish(hist, test, start)
 
 
-def _config(config: LMConfig | None, overrides: dict) -> LMConfig:
+def _config(where: str, config: LMConfig | None, overrides: dict) -> LMConfig:
     if config is not None and not isinstance(config, LMConfig):
-        raise ValueError(f"train_lm: argument 'config' must be an LMConfig or None, got {type(config).__name__}. "
-                         "Hint: pass settings as keywords, e.g. train_lm_numpy(..., steps=100)")
+        raise argument_error(where, "config", f"must be an LMConfig or None, got {type(config).__name__}",
+                             f"pass settings as keywords, e.g. {where}(..., steps=100)")
     known = {f.name for f in dataclasses.fields(LMConfig)}
     unknown = sorted(set(overrides) - known)
     if unknown:
-        raise ValueError(f"train_lm: unknown setting(s) {unknown}; expected keywords among {sorted(known)}. "
-                         "Hint: see lstmlab.lm.train.LMConfig")
+        raise argument_error(where, "**overrides", f"has unknown setting(s) {unknown}; expected keywords among "
+                             f"{sorted(known)}", "see lstmlab.lm.train.LMConfig")
     base = config or LMConfig()
     return dataclasses.replace(base, **overrides) if overrides else base

@@ -23,5 +23,5 @@ def test_indentation_kept_between_indented_lines():
 def test_distinct_ngrams():
     assert distinct_ngram_rate("abababab", 2) == pytest.approx(2 / 7)
     assert distinct_ngram_rate(["abcd", "efgh"], 4) == 1.0
-    with pytest.raises(ValueError, match="distinct_ngram_rate: the texts hold no 4-gram"):
+    with pytest.raises(ValueError, match="distinct_ngram_rate: argument 'texts' hold no 4-gram"):
         distinct_ngram_rate("abc", 4)

@@ -93,7 +93,8 @@ def test_config_errors():
     with pytest.raises(ValueError, match="LMConfig: argument 'forget_bias' must be 0.0 for a cell other"):
         LMConfig(cell="rnn", forget_bias=1.0)
     assert LMConfig(cell="gru").forget_bias == 0.0 and LMConfig().forget_bias == 1.0
-    with pytest.raises(ValueError, match=r"train_lm: unknown setting\(s\) \['hidden'\]"):
+    with pytest.raises(ValueError, match=r"train_lm_numpy: argument '\*\*overrides' has unknown setting\(s\) "
+                                         r"\['hidden'\]"):
         train_lm_numpy(STREAM, STREAM, V, hidden=3)
     with pytest.raises(ValueError, match=r"CharLM.forward: argument 'x' must be an int64 tensor of shape \(T, N\)"):
         CharLM("lstm", V, 4)(torch.zeros(3, 2))
