@@ -2,7 +2,7 @@
 
 Every function takes data (arrays, histories, measurement results) and returns a
 matplotlib ``Figure``; nothing here trains or measures.  matplotlib is imported
-lazily, so ``import lstmlab`` never needs it.  One module per part of the book;
+lazily, so ``import lstmlab`` never needs it.  One module per part of the book (text: Part III);
 everything is re-exported here, so chapters call ``lstmlab.plots.<name>``.
 """
 
@@ -35,15 +35,18 @@ from .lstm import (
 )
 from .cells import learning_curves_by_cell, timing_bars
 from .sweeps import success_rates, sweep_curves, sweep_final_metric
+from .text import bpc_curves, clipping_norms, text_heatmap
 
 __all__ = [
     "DIAGRAM_COLOURS",
     "MODEL_COLOURS",
     "accuracy_vs_gap",
+    "bpc_curves",
     "checkpointing_tradeoff",
     "cliff_curve",
     "cliff_descent",
     "cliff_surface",
+    "clipping_norms",
     "dependency_arcs",
     "draw_bidirectional_rnn",
     "draw_lstm_cell",
@@ -62,6 +65,7 @@ __all__ = [
     "success_rates",
     "sweep_curves",
     "sweep_final_metric",
+    "text_heatmap",
     "timing_bars",
     "truncation_bias",
 ]
