@@ -12,24 +12,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 # Display math in the raw page: `$$`, `\[` or a MathJax class that typesetting replaces.
 RAW_DISPLAY_MATH = re.compile(r"\$\$|\\\[|\\begin\{(?:align|equation|bmatrix|pmatrix)")
 REDIRECT = re.compile(r'<meta http-equiv="Refresh" content="0; url=([^"]+)"', re.I)
@@ -63,46 +50,11 @@ MEASURE_JS = """
 """
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} not found: install Debian's Chromium with `sudo apt-get install chromium` "
-            "(.ci/run does this when it runs as root)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-def is_local(url: str) -> bool:
-    parsed = urlparse(url)
-    return parsed.scheme in ("data", "blob", "about") or parsed.hostname in LOCAL_HOSTS
-
-
-def open_page(browser, url: str, screenshot: Path) -> dict:
+def open_page(offline, url: str, screenshot: Path) -> dict:
     """Load ``url`` with every non-local request blocked; return what the page shows."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    outside: list[str] = []
     script_errors: list[str] = []
-
-    def route(route, request):
-        if is_local(request.url):
-            route.continue_()
-        else:
-            outside.append(request.url)
-            route.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("pageerror", lambda err: script_errors.append(str(err)))
-    page.on("websocket", lambda ws: outside.append(ws.url))
-    try:
+    with offline() as (page, outside):
+        page.on("pageerror", lambda err: script_errors.append(str(err)))
         response = page.goto(url, wait_until="load")
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
         page.evaluate(SETTLE_JS)
@@ -110,13 +62,11 @@ def open_page(browser, url: str, screenshot: Path) -> dict:
         page.evaluate("window.scrollTo(0, 0)")
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), full_page=True)
-    finally:
-        context.close()
     seen.update(status=response.status if response else None, outside=outside, script_errors=script_errors)
     return seen
 
 
-def test_every_page_renders_offline(book_build, served_book, browser):
+def test_every_page_renders_offline(book_build, served_book, offline):
     shots = book_build.html_dir.parent / "screenshots"
     report = {}
     pages_with_math = 0
@@ -127,7 +77,7 @@ def test_every_page_renders_offline(book_build, served_book, browser):
             # The root index.html only forwards to book/index.html, checked in its turn.
             assert (page.parent / redirect.group(1)).exists(), f"{relative} forwards to nothing"
             continue
-        seen = open_page(browser, served_book + str(relative), shots / f"{page.stem}.png")
+        seen = open_page(offline, served_book + str(relative), shots / f"{page.stem}.png")
         problems = []
         if seen["status"] != 200:
             problems.append(f"HTTP status {seen['status']}")
@@ -153,13 +103,13 @@ def test_every_page_renders_offline(book_build, served_book, browser):
     assert (shots / "index.png").exists()
 
 
-def test_blocking_catches_an_external_request(browser, directory_server, tmp_path):
+def test_blocking_catches_an_external_request(offline, directory_server, tmp_path):
     """The check itself works: a page that asks a CDN for a script is caught."""
     (tmp_path / "cdn.html").write_text(
         '<html><body><script src="https://cdn.example.net/x.js"></script>'
         '<img src="missing.png" alt="gone"></body></html>'
     )
     with directory_server(tmp_path) as url:
-        seen = open_page(browser, url + "cdn.html", tmp_path / "cdn.png")
+        seen = open_page(offline, url + "cdn.html", tmp_path / "cdn.png")
     assert seen["outside"] == ["https://cdn.example.net/x.js"]
     assert seen["brokenImages"] == ["missing.png"]
