@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # nbgrader shells out to alembic, jupyter-book to jupyter: the venv's bin must be on PATH.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv lock book book-strict test test-fast grade bench clean
+.PHONY: venv lock notebooks book book-strict test test-fast grade bench clean
 
 # The lock pins pip and setuptools too (--allow-unsafe): nothing in .venv is left to chance.
 $(STAMP): requirements.lock pyproject.toml
@@ -33,6 +33,11 @@ lock:
 	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
 		$(LOCK_FLAGS) --output-file=requirements.lock requirements.txt
 	sed -i -e 's|^-e file://.*$$|-e .|' -e 's|^torch==\([^+]*\)+.*$$|torch==\1|' requirements.lock
+
+## Chapter notebooks for the launch buttons (Colab, Binder): book/*.ipynb, with repository.url
+## from _config.yml in each hidden install cell. Run after setting the URL, and commit them.
+notebooks: $(STAMP)
+	$(BIN)/python book/_ext/chapter_notebooks.py
 
 ## The book: incremental, strict (warnings are errors), executed notebooks cached in _build.
 book: $(STAMP)
