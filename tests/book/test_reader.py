@@ -206,3 +206,26 @@ def test_no_launch_button_while_the_repository_is_a_placeholder(book_build):
         html = page.read_text(encoding="utf-8")
         for host in ("colab.research.google.com", "mybinder.org", "jupyterhub.example.edu"):
             assert host not in html, f"{page.name} links to {host} although no repository is set"
+
+
+# Text nodes with Han characters whose nearest lang attribute is not Chinese.
+UNMARKED_CHINESE_JS = """
+() => {
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const found = [];
+  while (walker.nextNode()) {
+    const node = walker.currentNode;
+    if (!/[\\u4e00-\\u9fff]/.test(node.textContent)) continue;
+    const owner = node.parentElement.closest("[lang]");
+    if (!owner || !owner.lang.startsWith("zh")) found.push(node.textContent.trim().slice(0, 20));
+  }
+  return {unmarked: found, marked: document.querySelectorAll('[lang="zh-Hans"]').length};
+}
+"""
+
+
+def test_chinese_text_is_marked_for_screen_readers(served_book, offline):
+    with offline() as (page, _):
+        seen = settled(page, served_book + "book/notation.html").evaluate(UNMARKED_CHINESE_JS)
+    assert seen["marked"] >= 30, "the glossary's Chinese column should be marked lang=zh-Hans"
+    assert seen["unmarked"] == [], f"Chinese text without lang=zh-Hans: {seen['unmarked'][:10]}"

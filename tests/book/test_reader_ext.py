@@ -1,4 +1,4 @@
-"""Launch buttons lead somewhere or do not show, and a chapter notebook installs lstmlab.
+"""book/_ext: launch buttons lead somewhere or do not show, a chapter notebook installs lstmlab, Chinese is marked.
 
 * with ``repository.url`` the placeholder, no launch or repository button (the built pages are
   checked in ``test_reader.py``); with a real URL Binder and Colab stay and the build insists on
@@ -109,3 +109,10 @@ def test_install_cell_installs_lstmlab_where_it_is_missing(tmp_path):
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert str(tmp_path / "lstmlab-src") in result.stdout
+
+
+def test_mark_chinese_wraps_text_but_not_attributes():
+    html = '<td><p title="门">循环神经网络（RNN 的中文）</p></td><p>plain</p>'
+    marked = lstmlab_reader.mark_chinese(html)
+    assert marked == ('<td><p title="门"><span lang="zh-Hans">循环神经网络（</span>RNN '
+                      '<span lang="zh-Hans">的中文）</span></p></td><p>plain</p>')
