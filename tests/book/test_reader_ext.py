@@ -116,3 +116,39 @@ def test_mark_chinese_wraps_text_but_not_attributes():
     marked = lstmlab_reader.mark_chinese(html)
     assert marked == ('<td><p title="门"><span lang="zh-Hans">循环神经网络（</span>RNN '
                       '<span lang="zh-Hans">的中文）</span></p></td><p>plain</p>')
+
+
+@pytest.mark.slow
+def test_with_a_repository_colab_and_binder_open_the_chapter_notebook(tmp_path):
+    """A one-chapter book built by jupyter-book with repository.url set: the launch links name
+    the chapter's .ipynb; without the notebook the build stops and says to run make notebooks."""
+    book = tmp_path / "book"
+    book.mkdir()
+    chapter = book / "01-rnn.md"
+    chapter.write_text((ROOT / "book" / "01-rnn.md").read_text(encoding="utf-8").split("(rnn-same-word)=")[0])
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/01-rnn\n")
+    (tmp_path / "_config.yml").write_text(
+        "title: t\nexecute:\n  execute_notebooks: 'off'\n"
+        'exclude_patterns: [_build, "book/*.ipynb"]\n'
+        f"repository:\n  url: {REAL}\n  branch: main\n"
+        "launch_buttons:\n  notebook_interface: jupyterlab\n  binderhub_url: https://mybinder.org\n"
+        "  colab_url: https://colab.research.google.com\n  jupyterhub_url: https://jupyterhub.example.edu\n"
+        "html:\n  use_repository_button: true\n"
+        f"sphinx:\n  local_extensions:\n    lstmlab_reader: {ROOT / 'book' / '_ext'}\n"
+    )
+    jupyter_book = Path(sys.executable).with_name("jupyter-book")
+
+    def build():
+        return subprocess.run([str(jupyter_book), "build", str(tmp_path)], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=300)
+
+    refused = build()
+    assert refused.returncode != 0
+    assert "make notebooks" in refused.stdout + refused.stderr
+    chapter_notebooks.write_notebooks(root=tmp_path, repository=REAL)
+    built = build()
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
+    html = (tmp_path / "_build" / "html" / "book" / "01-rnn.html").read_text(encoding="utf-8")
+    assert "https://colab.research.google.com/github/example-university/rnn-course/blob/main/book/01-rnn.ipynb" in html
+    assert "mybinder.org/v2/gh/example-university/rnn-course/main?urlpath=lab/tree/book/01-rnn.ipynb" in html
+    assert "jupyterhub.example.edu" not in html
