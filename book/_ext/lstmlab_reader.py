@@ -1,8 +1,8 @@
 """Sphinx extension: the book as readers meet it (screen reader, phone, print, launch buttons).
 
 * adds ``static/lstmlab.css`` (link contrast, inline math that scrolls on phones, code that
-  wraps in print) and ``static/lstmlab-a11y.js`` (repairs to the theme's markup that axe-core
-  reports; each is explained in the file);
+  wraps in print) and ``static/lstmlab-reader.js`` (repairs to the theme's markup that axe-core
+  reports, and wide inline formulas made to scroll; each is explained in the file);
 * marks Chinese text with ``lang="zh-Hans"`` so screen readers switch voice (the glossary in
   ``book/notation.md``);
 * renders launch buttons (Binder, Colab, JupyterHub) only when they lead somewhere: while
@@ -101,6 +101,6 @@ def setup(app):
     app.connect("config-inited", configure_launch_buttons, priority=900)
     app.connect("config-inited", add_static_path)
     app.add_css_file("lstmlab.css")
-    app.add_js_file("lstmlab-a11y.js", loading_method="defer")
+    app.add_js_file("lstmlab-reader.js", loading_method="defer")
     app.connect("html-page-context", add_lang_to_chinese)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,6 +1,7 @@
-/* lstmlab: repairs to the theme's markup that axe-core (WCAG 2.1 AA) reports as serious.
- * Each repair names the rule it answers.  Everything here runs in the reader's browser after
- * the theme's own scripts; nothing is fetched. */
+/* lstmlab: repairs to the theme's markup that axe-core (WCAG 2.1 AA) reports as serious, each
+ * naming the rule it answers, and inline formulas that scroll instead of being cut off on
+ * phones.  Everything here runs in the reader's browser after the theme's own scripts;
+ * nothing is fetched. */
 (function () {
   "use strict";
 
@@ -53,7 +54,39 @@
     });
   }
 
+  // Inline math on phones.  The theme clips every inline formula (span.math, overflow hidden),
+  // which on a 390 px screen cut wide formulas off (by up to 421 px) and even the overhang of
+  // italic letters on any screen.  lstmlab.css lets inline math overflow; a formula wider than
+  // the text column gets the class lstmlab-wide-math, which makes it scroll sideways.  Only
+  // wide ones: a scroll box on every inline formula would move it off the text's baseline.
+  function markWideMath() {
+    document.querySelectorAll("span.math").forEach(function (math) {
+      var block = math.parentElement.closest("p, li, td, th, dd, dt, div") || document.body;
+      math.classList.remove("lstmlab-wide-math");
+      var formula = math.querySelector("mjx-container") || math;
+      if (formula.scrollWidth > block.clientWidth) {
+        math.classList.add("lstmlab-wide-math");
+      }
+    });
+  }
+
+  // Print: sphinx-book-theme hides the chapter's heading on paper and prints its own title
+  // instead, without the chapter number ("8. ").  The number is copied into that title.
+  function numberPrintTitle() {
+    var number = document.querySelector(".bd-article h1 .section-number");
+    var title = document.querySelector("#jb-print-docs-body h1");
+    if (number && title && !title.querySelector(".section-number")) {
+      title.prepend(number.cloneNode(true));
+    }
+  }
+
+  function whenTypeset(then) {
+    var startup = window.MathJax && window.MathJax.startup && window.MathJax.startup.promise;
+    if (startup) { startup.then(then); } else { then(); }
+  }
+
   function repair() {
+    numberPrintTitle();
     nameFromVisibleText(document);
     hideIconTitles(document);
     unlinkSummaries(document);
@@ -64,6 +97,8 @@
   // loads; repair once they exist and again whenever they are rebuilt.
   function start() {
     repair();
+    whenTypeset(markWideMath);
+    window.addEventListener("resize", function () { whenTypeset(markWideMath); });
     new MutationObserver(function (changes) {
       var added = changes.some(function (c) { return c.addedNodes.length > 0; });
       if (added) { repair(); }
