@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from sphinx.errors import ConfigError
@@ -92,6 +93,24 @@ def configure_launch_buttons(app, config):
             )
 
 
+def offer_notebook_download(app, pagename, templatename, context, doctree):
+    """``html-page-context``, before the theme's header buttons (priority 501): the executed
+    notebook of a markdown chapter as a download (``_sources/<page>.ipynb``).
+
+    sphinx-book-theme copies it only on its launch-button path, which is off while the
+    repository is the placeholder; without this the pages would lose their ``.ipynb`` download.
+    """
+    if not str(context.get("sourcename", "")).endswith((".md", ".md.txt")):
+        return
+    executed = Path(app.outdir).parent / "jupyter_execute" / f"{pagename}.ipynb"
+    if not executed.exists():
+        return
+    target = Path(app.outdir) / "_sources" / f"{pagename}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(executed, target)
+    context["ipynb_source"] = f"{pagename}.ipynb"
+
+
 def add_static_path(app, config):
     """``config-inited``: serve ``static/`` (the CSS and the script) from ``_static``."""
     config.html_static_path = [*config.html_static_path, str(STATIC)]
@@ -103,4 +122,5 @@ def setup(app):
     app.add_css_file("lstmlab.css")
     app.add_js_file("lstmlab-reader.js", loading_method="defer")
     app.connect("html-page-context", add_lang_to_chinese)
+    app.connect("html-page-context", offer_notebook_download, priority=500)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
