@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 # nbgrader shells out to alembic, jupyter-book to jupyter: the venv's bin must be on PATH.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv lock notebooks book book-strict test test-fast grade bench clean
+.PHONY: venv lock notebooks book book-en book-zh book-strict translations test test-fast grade bench clean
 
 # The lock pins pip and setuptools too (--allow-unsafe): nothing in .venv is left to chance.
 $(STAMP): requirements.lock pyproject.toml
@@ -39,13 +39,31 @@ lock:
 notebooks: $(STAMP)
 	$(BIN)/python book/_ext/chapter_notebooks.py
 
-## The book: incremental, strict (warnings are errors), executed notebooks cached in _build.
+## The book, both editions: English into _build/html, Chinese into _build/html/zh.
+## Incremental and strict (warnings are errors); executed notebooks are cached in _build and
+## shared by the two editions, so the code runs once.
 book: $(STAMP)
 	$(BIN)/jupyter-book build . -W -n --keep-going
+	$(BIN)/python book/editions.py build zh_CN --strict
 
-## Clean strict build of every page, as CI does.
+## The English edition alone.
+book-en: $(STAMP)
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+## The Chinese edition alone (from book/locales/zh_CN; reuses the English build's execution cache).
+book-zh: $(STAMP)
+	$(BIN)/python book/editions.py build zh_CN --strict
+
+## Clean strict build of every page of both editions, as CI does.
 book-strict: $(STAMP)
 	$(BIN)/jupyter-book build . --all -W -n --keep-going
+	$(BIN)/python book/editions.py build zh_CN --all --strict
+
+## After editing English text: refresh the Chinese catalogues (new messages empty, changed ones
+## fuzzy), then list per page what is left to translate.
+translations: $(STAMP)
+	$(BIN)/python book/editions.py update
+	$(BIN)/python book/editions.py stats
 
 ## All tests (the book build and nbgrader end-to-end tests included).
 test: $(STAMP)

@@ -11,7 +11,7 @@ PostgreSQL session advisory lock, which needs no table and is released if the ho
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from collections.abc import Iterator
 
 # pg_advisory_lock's key (any 64-bit number other applications of the database do not use):
 # the bytes of "lstmlab".

@@ -95,7 +95,7 @@ def merge(result: dict, sub: collect.Submission, structure: dict, opts: Options,
     for kind, key in (("autograded", "autograded"), ("feedback", "feedback")):
         dest = Path(opts.course_root) / kind / sid / a
         shutil.rmtree(dest, ignore_errors=True)
-        for name, path in result.get(key, {}).items():
+        for path in result.get(key, {}).values():
             dest.mkdir(parents=True, exist_ok=True)
             shutil.copy(path, dest / Path(path).name)
             if kind == "feedback":

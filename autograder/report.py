@@ -13,8 +13,8 @@ def _import_plotting() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot  # noqa: F401
-    import matplotlib.ticker  # noqa: F401
+    import matplotlib.pyplot
+    import matplotlib.ticker
 
     import lstmlab.plots  # noqa: F401
 

@@ -24,8 +24,8 @@ defer_rfc3987_syntax()  # before nbformat (see autograder/__main__.py)
 
 import nbformat  # noqa: E402
 
-from . import collect, course, kernel, sandbox
-from .execute import NOTES
+from . import collect, course, kernel, sandbox  # noqa: E402
+from .execute import NOTES  # noqa: E402
 
 #: Worker slot of this process (selects the sandbox uid); set by :func:`init_worker`.
 SLOT = 0
@@ -40,7 +40,8 @@ SUSPICIOUS = {
     "network": r"\bsocket\b|\burllib\b|\brequests\b",
     "ctypes": r"\bctypes\b",
     "file access outside the notebook": r"\bgradebook\b|\bopen\(\s*['\"]/",
-    "patching numpy or lstmlab": r"\b(?:np|numpy)\.(?:allclose|testing|isclose|array_equal)\s*=|\blstmlab\.\w+(?:\.\w+)*\s*=",
+    "patching numpy or lstmlab": (r"\b(?:np|numpy)\.(?:allclose|testing|isclose|array_equal)\s*="
+                                  r"|\blstmlab\.\w+(?:\.\w+)*\s*="),
 }
 
 

@@ -61,7 +61,8 @@ def main() -> None:
 
     module = torch.nn.LSTM(D, H).double()
     with torch.no_grad():
-        for ours_name, theirs in (("W_ih", "weight_ih_l0"), ("W_hh", "weight_hh_l0"), ("b_ih", "bias_ih_l0"), ("b_hh", "bias_hh_l0")):
+        for ours_name, theirs in (("W_ih", "weight_ih_l0"), ("W_hh", "weight_hh_l0"),
+                                  ("b_ih", "bias_ih_l0"), ("b_hh", "bias_hh_l0")):
             getattr(module, theirs).copy_(torch.from_numpy(params[ours_name]))
     xt = torch.from_numpy(x).requires_grad_()
     dhs_t = torch.from_numpy(dhs)
@@ -89,7 +90,8 @@ def main() -> None:
     print(f"  torch.nn.LSTM : {torch_s * 1e3:8.2f} ms")
     print(f"  ratio lstmlab/torch = {ours_s / torch_s:.2f}  (<= 1 means at least as fast as torch)")
     print(f"  GEMM rate (float64, ({T * N}x{D}) @ ({D}x{4 * H})): {rate / 1e9:.2f} GFLOP/s")
-    print(f"  lstmlab achieves {total_flops / ours_s / 1e9:.2f} GFLOP/s = {total_flops / ours_s / rate:.0%} of the GEMM rate")
+    print(f"  lstmlab achieves {total_flops / ours_s / 1e9:.2f} GFLOP/s = "
+          f"{total_flops / ours_s / rate:.0%} of the GEMM rate")
 
 
 if __name__ == "__main__":

@@ -94,7 +94,8 @@ def bench_device(device: torch.device, args) -> list[dict]:
             "ratio": round(ml / mt, 3),
             "reps": args.reps,
         })
-        print(f"{device.type:4s} {torch.get_num_threads():2d} thr {mode:17s} lstmlab {ml:9.2f} ms   torch.nn {mt:9.2f} ms   "
+        print(f"{device.type:4s} {torch.get_num_threads():2d} thr {mode:17s} "
+              f"lstmlab {ml:9.2f} ms   torch.nn {mt:9.2f} ms   "
               f"ratio {ml / mt:5.2f}x   (median of {args.reps})")
     return rows
 

@@ -35,7 +35,7 @@ from lstmlab.numpy import (
     rnn_backward,
     rnn_forward,
 )
-from lstmlab.numpy._validate import ShapeChecker
+from lstmlab.errors import ShapeChecker, argument_error
 from lstmlab.numpy.params import GATES
 
 __all__ = ["PARAM_NAMES", "full_bptt", "truncated_bptt"]
@@ -43,28 +43,26 @@ __all__ = ["PARAM_NAMES", "full_bptt", "truncated_bptt"]
 PARAM_NAMES = ("W_ih", "W_hh", "b_ih", "b_hh")
 
 
-def _check_kind(kind) -> None:
+def _check_kind(where: str, kind) -> None:
     if kind not in GATES:
-        raise ValueError(
-            f"truncated_bptt: argument 'kind' must be one of {sorted(GATES)}, got {kind!r}. "
-            "Hint: the kind names the recurrent layer whose parameters you pass."
-        )
+        raise argument_error(where, "kind", f"must be one of {sorted(GATES)}, got {kind!r}",
+                             "the kind names the recurrent layer whose parameters you pass")
 
 
 def _check_window(k2, k1, T: int) -> tuple[int, int]:
     for name, value in (("k2", k2), ("k1", k1)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(
-                f"truncated_bptt: argument '{name}' must be a positive int (a number of time "
-                f"steps), got {value!r}. Hint: k2 is how far back each gradient travels, k1 "
-                f"how often a backward pass runs; k1 = k2 = k splits the sequence into chunks."
+            raise argument_error(
+                "truncated_bptt", name, f"must be a positive int (a number of time steps), got {value!r}",
+                "k2 is how far back each gradient travels, k1 how often a backward pass runs; "
+                "k1 = k2 = k splits the sequence into chunks",
             )
     if k1 > k2:
-        raise ValueError(
-            f"truncated_bptt: argument 'k1' (= {k1}) must not exceed 'k2' (= {k2}): with "
-            f"k1 > k2 the losses of the oldest k1 - k2 steps of each block would not reach "
-            f"the step that produced them. Hint: use k1 = k2 for chunks, k1 = 1 for a "
-            f"sliding window; T = {T} here."
+        raise argument_error(
+            "truncated_bptt", "k1",
+            f"(= {k1}) must not exceed 'k2' (= {k2}): with k1 > k2 the losses of the oldest "
+            f"k1 - k2 steps of each block would not reach the step that produced them",
+            f"use k1 = k2 for chunks, k1 = 1 for a sliding window; T = {T} here",
         )
     return int(k2), int(k1)
 
@@ -87,17 +85,15 @@ def _backward(kind: str, dhs: np.ndarray, cache) -> tuple[np.ndarray, ...]:
     return grads[-4:]  # the last four are always dW_ih, dW_hh, db_ih, db_hh
 
 
-def _validate(kind, params, x, dhs, h0, c0) -> tuple:
-    _check_kind(kind)
+def _validate(where, kind, params, x, dhs, h0, c0) -> tuple:
+    _check_kind(where, kind)
     if not isinstance(params, dict) or set(PARAM_NAMES) - set(params):
         got = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise ValueError(
-            f"truncated_bptt: argument 'params' must be a dict with keys {list(PARAM_NAMES)}, "
-            f"got {got}. Hint: build it with lstmlab.numpy.init_params(kind, D, H, seed)."
-        )
+        raise argument_error(where, "params", f"must be a dict with keys {list(PARAM_NAMES)}, got {got}",
+                             "build it with lstmlab.numpy.init_params(kind, D, H, seed)")
     G = GATES[kind]
     gh = f"{G}H" if G > 1 else "H"
-    checker = ShapeChecker("truncated_bptt")
+    checker = ShapeChecker(where)
     checker.array("x", x, ("T", "N", "D"))
     checker.array("W_hh", params["W_hh"], (gh, "H"), hint=f"a {kind} has G = {G} gate blocks")
     checker.array("W_ih", params["W_ih"], (gh, "D"), hint=f"a {kind} has G = {G} gate blocks")
@@ -107,10 +103,8 @@ def _validate(kind, params, x, dhs, h0, c0) -> tuple:
     if kind == "lstm":
         return (h0, checker.optional_state("c0", c0, ("N", "H"), dtype))
     if c0 is not None:
-        raise ValueError(
-            f"truncated_bptt: argument 'c0' is only for kind='lstm', got kind={kind!r} and an "
-            f"array. Hint: a {kind} has no cell state; leave c0=None."
-        )
+        raise argument_error(where, "c0", f"is only for kind='lstm', got kind={kind!r} and an array",
+                             f"a {kind} has no cell state; leave c0=None")
     return (h0,)
 
 
@@ -130,7 +124,8 @@ def truncated_bptt(kind: str, params: dict, x, dhs, k2: int, k1: int | None = No
         dict of gradients with the keys and shapes of ``params``.  With ``k2 >= T`` and ``k1``
         equal to 1 or to ``k2``, this is the full BPTT gradient.
     """
-    state = _validate(kind, params, x, dhs, h0, c0)
+    where = "truncated_bptt"
+    state = _validate(where, kind, params, x, dhs, h0, c0)
     T = x.shape[0]
     k2, k1 = _check_window(k2, k1 if k1 is not None else k2, T)
     # One forward over the whole sequence gives the state at every step: a window that starts
@@ -159,6 +154,7 @@ def truncated_bptt(kind: str, params: dict, x, dhs, k2: int, k1: int | None = No
 
 def full_bptt(kind: str, params: dict, x, dhs, h0=None, c0=None) -> dict:
     """Parameter gradients by full BPTT (a dict like ``params``); same arguments as :func:`truncated_bptt`."""
-    state = _validate(kind, params, x, dhs, h0, c0)
+    where = "full_bptt"
+    state = _validate(where, kind, params, x, dhs, h0, c0)
     _, _, cache = _run(kind, params, x, state)
     return dict(zip(PARAM_NAMES, _backward(kind, dhs, cache)))

@@ -95,7 +95,7 @@ class SavedTensorMeter:
         """Record the bytes alive now (call between the forward and the backward pass)."""
         self.forward_bytes = self.live_bytes
 
-    def __enter__(self) -> "SavedTensorMeter":
+    def __enter__(self) -> SavedTensorMeter:
         self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, _Saved.unpack)
         self._hooks.__enter__()
         return self
@@ -151,13 +151,16 @@ def unrolled_lstm_loss(cell: torch.nn.LSTMCell, x: torch.Tensor, chunk: int | No
     return h.pow(2).sum()
 
 
-def measure_checkpointing(T: int = 128, N: int = 32, D: int = 8, H: int = 128, chunks=(0, 2, 4, 8, 11, 16, 32, 64, 128), repeats: int = 5, seed: int = 0) -> list[dict]:
+def measure_checkpointing(T: int = 128, N: int = 32, D: int = 8, H: int = 128,
+                          chunks=(0, 2, 4, 8, 11, 16, 32, 64, 128), repeats: int = 5,
+                          seed: int = 0) -> list[dict]:
     """Saved-activation memory and wall time of one forward+backward, per chunk size.
 
     Returns one dict per entry of ``chunks`` (0 = no checkpointing): ``chunk``,
     ``forward_bytes`` (saved for backward when the forward ends), ``peak_bytes`` (the most
     alive at once, recomputation included), ``seconds`` (the fastest of ``repeats`` un-metered
-    forward+backward passes: on a shared machine the fastest run is the least disturbed) and ``grad_W_hh`` (to compare the variants' gradients).
+    forward+backward passes: on a shared machine the fastest run is the least disturbed) and
+    ``grad_W_hh`` (to compare the variants' gradients).
     """
     torch.manual_seed(seed)
     cell = torch.nn.LSTMCell(D, H)

@@ -24,6 +24,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from lstmlab.errors import argument_error
+
 __all__ = [
     "STEPS",
     "H0",
@@ -45,36 +47,47 @@ BIAS = -0.2
 TARGET = -1.0
 
 
-def _float(name: str, value, hint: str) -> np.ndarray:
+def _float(where: str, name: str, value, hint: str) -> np.ndarray:
     arr = np.asarray(value)
     if arr.dtype.kind not in "fiu":
-        raise ValueError(
-            f"{name}: expected a real number or an array of them (any shape), "
-            f"got {type(value).__name__} of dtype {arr.dtype}. Hint: {hint}"
+        raise argument_error(
+            where, name,
+            f"must be a real number or an array of them (any shape), got {type(value).__name__} "
+            f"of dtype {arr.dtype}",
+            hint,
         )
     arr = arr.astype(np.float64)
     if not np.all(np.isfinite(arr)):
-        raise ValueError(
-            f"{name}: expected finite values (any shape), got {arr.size - np.count_nonzero(np.isfinite(arr))} "
-            f"NaN or inf of {arr.size}. Hint: {hint}"
+        raise argument_error(
+            where, name,
+            f"must hold finite values (any shape), got {arr.size - np.count_nonzero(np.isfinite(arr))} "
+            f"NaN or inf of {arr.size}",
+            hint,
         )
     return arr
 
 
-def _check_common(steps, h0, target=0.0):
+def _check_common(where: str, steps, h0, target=0.0):
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
-        raise ValueError(
-            f"steps: expected a positive int (the number of time steps T), got {steps!r}. "
-            f"Hint: the book uses steps=50."
-        )
-    h0 = float(_float("h0", h0, "the initial state is one number in (-1, 1), e.g. 0.5."))
+        raise argument_error(where, "steps", f"must be a positive int (the number of time steps T), got {steps!r}",
+                             "the book uses steps=50")
+    h0 = float(_float(where, "h0", h0, "the initial state is one number in (-1, 1), e.g. 0.5"))
     if not -1.0 < h0 < 1.0:
-        raise ValueError(
-            f"h0: expected a number in (-1, 1) (a tanh unit's range), got {h0!r}. "
-            f"Hint: the book uses h0=0.5."
-        )
-    target = float(_float("target", target, "the target is one number, e.g. -1.0."))
+        raise argument_error(where, "h0", f"must be a number in (-1, 1) (a tanh unit's range), got {h0!r}",
+                             "the book uses h0=0.5")
+    target = float(_float(where, "target", target, "the target is one number, e.g. -1.0"))
     return int(steps), h0, target
+
+
+def _check_wb(where: str, w, b, w_name: str = "w"):
+    w = _float(where, w_name, w, "pass a float or a grid such as np.linspace(0, 3, 301)")
+    b = _float(where, "b", b, "pass a float or a grid that broadcasts against w")
+    try:
+        np.broadcast_shapes(w.shape, b.shape)
+    except ValueError:
+        raise argument_error(where, "b", f"must broadcast against w's shape {w.shape}, got shape {b.shape}",
+                             "use a number, or a grid of w's shape") from None
+    return w, b
 
 
 def unroll(w, b=BIAS, steps: int = STEPS, h0: float = H0) -> np.ndarray:
@@ -88,9 +101,13 @@ def unroll(w, b=BIAS, steps: int = STEPS, h0: float = H0) -> np.ndarray:
     Returns:
         hs: (T + 1, *S) with ``hs[0] = h0`` and ``hs[t] = tanh(w hs[t-1] + b)``.
     """
-    steps, h0, _ = _check_common(steps, h0)
-    w = _float("w", w, "pass a float or a grid such as np.linspace(0, 3, 301).")
-    b = _float("b", b, "pass a float or a grid that broadcasts against w.")
+    steps, h0, _ = _check_common("unroll", steps, h0)
+    w, b = _check_wb("unroll", w, b)
+    return _unroll(w, b, steps, h0)
+
+
+def _unroll(w: np.ndarray, b: np.ndarray, steps: int, h0: float) -> np.ndarray:
+    """:func:`unroll` on checked arguments."""
     shape = np.broadcast_shapes(w.shape, b.shape)
     hs = np.empty((steps + 1, *shape))
     hs[0] = h0
@@ -110,9 +127,14 @@ def loss_and_grad(w, b=BIAS, steps: int = STEPS, h0: float = H0, target: float =
     Returns:
         loss, dL_dw, dL_db: three arrays of shape S (0-d arrays for scalar inputs).
     """
-    steps, h0, target = _check_common(steps, h0, target)
-    hs = unroll(w, b, steps, h0)  # (T + 1, *S)
-    w = np.asarray(w, dtype=np.float64)
+    steps, h0, target = _check_common("loss_and_grad", steps, h0, target)
+    w, b = _check_wb("loss_and_grad", w, b)
+    return _loss_and_grad(w, b, steps, h0, target)
+
+
+def _loss_and_grad(w: np.ndarray, b: np.ndarray, steps: int, h0: float, target: float):
+    """:func:`loss_and_grad` on checked arguments."""
+    hs = _unroll(w, b, steps, h0)  # (T + 1, *S)
     loss = (hs[-1] - target) ** 2
     dh = 2.0 * (hs[-1] - target)  # dL/dh_T
     dw = np.zeros_like(loss)
@@ -133,10 +155,11 @@ def wall_position(b: float = BIAS, h0: float = H0) -> float:
     be a jump the fixed point must be unstable, ``w (1 - h0^2) > 1``, which holds for the
     book's defaults: 1.4986 * 0.75 = 1.12.)
     """
-    _, h0, _ = _check_common(1, h0)
+    where = "wall_position"
+    _, h0, _ = _check_common(where, 1, h0)
     if h0 == 0.0:
-        raise ValueError("h0: expected a non-zero initial state, got 0.0. Hint: the book uses h0=0.5.")
-    b = float(_float("b", b, "b is one number, e.g. -0.2."))
+        raise argument_error(where, "h0", "must be a non-zero initial state, got 0.0", "the book uses h0=0.5")
+    b = float(_float(where, "b", b, "b is one number, e.g. -0.2"))
     return (math.atanh(h0) - b) / h0
 
 
@@ -169,19 +192,29 @@ def descend(
     """
     from lstmlab.numpy.optim import clip_grad_norm
 
+    where = "descend"
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
-        raise ValueError(f"n_steps: expected an int >= 0, got {n_steps!r}. Hint: e.g. n_steps=100.")
-    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
-        raise ValueError(f"lr: expected a finite number > 0, got {lr!r}. Hint: e.g. lr=0.1.")
-    w = float(_float("w0", w0, "the starting weight is one number, e.g. 0.6."))
+        raise argument_error(where, "n_steps", f"must be an int >= 0, got {n_steps!r}", "e.g. n_steps=100")
+    if isinstance(lr, bool) or not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise argument_error(where, "lr", f"must be a finite number > 0, got {lr!r}", "e.g. lr=0.1")
+    if max_norm is not None and (isinstance(max_norm, bool) or not isinstance(max_norm, (int, float))
+                                 or not (math.isfinite(max_norm) and max_norm > 0)):
+        raise argument_error(where, "max_norm", f"must be None or a finite number > 0, got {max_norm!r}",
+                             "None descends without clipping; e.g. max_norm=1.0 caps |g| at 1")
+    steps, h0, target = _check_common(where, steps, h0, target)
+    w0, b = _check_wb(where, w0, b, w_name="w0")
+    if w0.ndim or b.ndim:
+        raise argument_error(where, "w0" if w0.ndim else "b", "must be one number, got an array",
+                             "descend follows one weight; use loss_and_grad for a grid")
+    w = float(w0)
     ws, losses, grads = [w], [], []
     for _ in range(n_steps):
-        loss, g, _ = loss_and_grad(w, b, steps, h0, target)
+        loss, g, _ = _loss_and_grad(np.float64(w), b, steps, h0, target)
         losses.append(float(loss))
         grads.append(float(g))
         if max_norm is not None:
             g = clip_grad_norm({"w": g}, max_norm)[0]["w"]
         w = w - lr * float(g)
         ws.append(w)
-    losses.append(float(loss_and_grad(w, b, steps, h0, target)[0]))
+    losses.append(float(_loss_and_grad(np.float64(w), b, steps, h0, target)[0]))
     return Descent(np.array(ws), np.array(losses), np.array(grads))

@@ -28,11 +28,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
+from collections.abc import Sequence
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from lstmlab.errors import argument_error
 from lstmlab.numpy.params import as_generator
 
 __all__ = [
@@ -70,7 +71,7 @@ class Batch(NamedTuple):
     x: np.ndarray
     y: np.ndarray
     lengths: np.ndarray | None = None
-    vocab: "Vocabulary | None" = None
+    vocab: Vocabulary | None = None
 
 
 # ---------------------------------------------------------------- argument checks
@@ -78,14 +79,15 @@ class Batch(NamedTuple):
 
 def _int_at_least(where: str, name: str, value, minimum: int, hint: str) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ShapeChecker(where).error(name, f"must be an int >= {minimum}, got {value!r}", hint)
+        raise argument_error(where, name, f"must be an int >= {minimum}, got {value!r}", hint)
     return int(value)
 
 
 def _probability(where: str, name: str, value, hint: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) \
             or not 0.0 <= float(value) <= 1.0:
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             name,
             f"must be a probability in [0, 1], got {value!r}",
             hint,
@@ -98,14 +100,16 @@ def one_hot(ids, size: int) -> np.ndarray:
     size = _int_at_least("one_hot", "size", size, 1, "the number of categories, e.g. 10")
     ids = np.asarray(ids)
     if ids.dtype.kind not in "iu":
-        raise ShapeChecker("one_hot").error(
+        raise argument_error(
+            "one_hot",
             "ids",
             f"must hold integers, got dtype {ids.dtype}",
             "convert with ids.astype(np.int64)",
         )
     if ids.size and (ids.min() < 0 or ids.max() >= size):
         bad = ids.min() if ids.min() < 0 else ids.max()
-        raise ShapeChecker("one_hot").error(
+        raise argument_error(
+            "one_hot",
             "ids",
             f"must lie in [0, size) = [0, {size}), got {bad}",
             "size is the number of categories, one more than the largest id",
@@ -155,12 +159,13 @@ def adding_problem(n: int, T: int, seed, variant: str = "two_marker") -> Batch:
     where = "adding_problem"
     n = _int_at_least(where, "n", n, 1, "the number of sequences, e.g. n=64")
     if variant not in ("two_marker", "hochreiter"):
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "variant",
             f"must be 'two_marker' or 'hochreiter', got {variant!r}",
             "'two_marker' is the form of most recent papers, 'hochreiter' the 1997 one",
         )
-    rng = as_generator(seed)
+    rng = as_generator(seed, where)
     cols = np.arange(n)
     if variant == "two_marker":
         T = _int_at_least(where, "T", T, 2, "each half of the sequence holds one marker, so T >= 2")
@@ -222,7 +227,7 @@ def copy_task(n: int, T: int, seed, n_symbols: int = 8, seq_len: int = 10) -> Ba
     n_symbols = _int_at_least(where, "n_symbols", n_symbols, 2,
                               "the paper copies symbols from 8 categories")
     seq_len = _int_at_least(where, "seq_len", seq_len, 1, "the paper copies 10 symbols")
-    rng = as_generator(seed)
+    rng = as_generator(seed, where)
     blank, delimiter = n_symbols, n_symbols + 1
     L = T + 2 * seq_len
     symbols = rng.integers(0, n_symbols, size=(seq_len, n))  # (seq_len, N)
@@ -284,7 +289,7 @@ def temporal_order(n: int, T: int, seed, variable_length: bool = False) -> Batch
     n = _int_at_least(where, "n", n, 1, "the number of sequences, e.g. n=64")
     T = _int_at_least(where, "T", T, 10, "the relevant symbols sit near 10-20% and 50-60% of "
                       "the sequence, so T >= 10 (the paper used 100)")
-    rng = as_generator(seed)
+    rng = as_generator(seed, where)
     cols = np.arange(n)
     T_max = T + T // 10 if variable_length else T
     lengths = rng.integers(T, T_max + 1, size=n) if variable_length else np.full(n, T)
@@ -316,7 +321,9 @@ class Vocabulary:
 
     def __post_init__(self) -> None:
         if len(set(self.tokens)) != len(self.tokens):
-            raise ValueError("Vocabulary: argument 'tokens' has duplicates. Hint: one id per word.")
+            repeated = sorted({t for t in self.tokens if self.tokens.count(t) > 1})
+            raise argument_error("Vocabulary", "tokens", f"has duplicates {repeated}",
+                                 "one id per word")
         object.__setattr__(self, "_index", {t: i for i, t in enumerate(self.tokens)})
 
     def __len__(self) -> int:
@@ -328,8 +335,8 @@ class Vocabulary:
     def index(self, token: str) -> int:
         """The id of ``token``."""
         if token not in self._index:
-            raise ValueError(f"Vocabulary.index: argument 'token' {token!r} is not in the "
-                             f"vocabulary. Hint: the words are {', '.join(self.tokens[1:])}")
+            raise argument_error("Vocabulary.index", "token", f"{token!r} is not in the vocabulary",
+                                 f"the words are {', '.join(self.tokens[1:])}")
         return self._index[token]
 
     def encode(self, sentence: str | Sequence[str]) -> np.ndarray:
@@ -345,14 +352,16 @@ class Vocabulary:
         """
         ids = np.asarray(ids)
         if ids.dtype.kind not in "iu" or ids.ndim not in (1, 2):
-            raise ValueError(
-                f"Vocabulary.decode: argument 'ids' must be integer ids of shape (T,) or (T, N), "
-                f"got dtype {ids.dtype} and shape {ids.shape}. Hint: pass batch.x or batch.x[:, i]"
+            raise argument_error(
+                "Vocabulary.decode", "ids",
+                f"must be integer ids of shape (T,) or (T, N), got dtype {ids.dtype} and shape {ids.shape}",
+                "pass batch.x or batch.x[:, i]",
             )
         if ids.size and (ids.min() < 0 or ids.max() >= len(self.tokens)):
-            raise ValueError(
-                f"Vocabulary.decode: argument 'ids' must lie in [0, {len(self.tokens)}), got "
-                f"values from {ids.min()} to {ids.max()}. Hint: were they made with another vocabulary?"
+            raise argument_error(
+                "Vocabulary.decode", "ids",
+                f"must lie in [0, {len(self.tokens)}), got values from {ids.min()} to {ids.max()}",
+                "were they made with another vocabulary?",
             )
         if ids.ndim == 2:
             return [self.decode(ids[:, i]) for i in range(ids.shape[1])]
@@ -366,22 +375,23 @@ _VERBS = ("ate", "saw", "chased", "found", "liked", "watched", "followed")  # no
 _ADVERBS = ("already", "often", "never", "once", "quietly")
 _ADJECTIVES = ("old", "small", "black", "happy", "lazy", "big")
 _PREPOSITIONS = ("near", "with", "behind", "under", "beside")
-_LOC1 = ("here", "there", "outside", "upstairs")  # one-word modifiers: "the cat outside was"
-_LOC2 = (("over", "there"), ("in", "here"), ("out", "there"), ("right", "here"))
+_LOC1_WORDS = ("here", "there", "outside", "upstairs")  # one-word modifiers: "the cat outside was"
+_LOC2_WORDS = (("over", "there"), ("in", "here"), ("out", "there"), ("right", "here"))
 
 #: The verb a label stands for: 0 -> "was" (singular subject), 1 -> "were" (plural).
 AGREEMENT_VERBS = ("was", "were")
 
-_loc2_words = tuple(dict.fromkeys(w for pair in _LOC2 for w in pair if w not in _LOC1))
+# The words of the two-word modifiers that the one-word ones do not already hold.
+_loc2_new_words = tuple(dict.fromkeys(w for pair in _LOC2_WORDS for w in pair if w not in _LOC1_WORDS))
 #: The vocabulary of :func:`agreement` (the verbs are included so a sentence can be completed).
 AGREEMENT_VOCAB = Vocabulary(
     ("<pad>", "the", ",", "which")
     + tuple(w for pair in _NOUNS for w in pair)
-    + _VERBS + _ADVERBS + _ADJECTIVES + _PREPOSITIONS + _LOC1 + _loc2_words + AGREEMENT_VERBS
+    + _VERBS + _ADVERBS + _ADJECTIVES + _PREPOSITIONS + _LOC1_WORDS + _loc2_new_words + AGREEMENT_VERBS
 )
 
 # Slot kinds of a sentence template.
-_THE, _COMMA, _WHICH, _SUBJ, _NOUN, _VERB, _ADV, _ADJ, _PREP, _LOC1_K, _LOC2A, _LOC2B = range(12)
+_THE, _COMMA, _WHICH, _SUBJ, _NOUN, _VERB, _ADV, _ADJ, _PREP, _LOC1_SLOT, _LOC2A, _LOC2B = range(12)
 
 
 def _template(gap: int, extras: frozenset) -> list[int]:
@@ -390,7 +400,7 @@ def _template(gap: int, extras: frozenset) -> list[int]:
     if gap == 0:
         return head
     if gap == 1:
-        return head + [_LOC1_K]
+        return head + [_LOC1_SLOT]
     if gap == 2:
         return head + [_LOC2A, _LOC2B]
     if gap < 6:
@@ -441,7 +451,7 @@ def agreement(n: int, gap: int, seed, attractor: float = 0.5) -> Batch:
     gap = _int_at_least(where, "gap", gap, 0, "the number of tokens between subject and verb")
     attractor = _probability(where, "attractor", attractor,
                              "0.5 makes each later noun's number a coin flip; 1.0 always disagrees")
-    rng = as_generator(seed)
+    rng = as_generator(seed, where)
     L = gap + 2
     vocab = AGREEMENT_VOCAB
 
@@ -470,8 +480,8 @@ def agreement(n: int, gap: int, seed, attractor: float = 0.5) -> Batch:
         _ADJ: rng.integers(0, len(_ADJECTIVES), size=(L, n)),
         _PREP: rng.integers(0, len(_PREPOSITIONS), size=(L, n)),
     }
-    loc1 = rng.integers(0, len(_LOC1), size=n)
-    loc2 = rng.integers(0, len(_LOC2), size=n)
+    loc1 = rng.integers(0, len(_LOC1_WORDS), size=n)
+    loc2 = rng.integers(0, len(_LOC2_WORDS), size=n)
 
     noun_ids = np.array([[vocab.index(s), vocab.index(p)] for s, p in _NOUNS])  # (P, 2)
     lookup = {
@@ -495,9 +505,9 @@ def agreement(n: int, gap: int, seed, attractor: float = 0.5) -> Batch:
     sel = kinds == _NOUN
     ids[sel] = noun_ids[nouns[sel], (number[None, :] ^ flips)[sel]]
     ids[1] = noun_ids[subject, number]  # the subject is always token 1
-    loc1_ids = np.array([vocab.index(w) for w in _LOC1])
-    loc2_ids = np.array([[vocab.index(a), vocab.index(b)] for a, b in _LOC2])
-    for kind, values in ((_LOC1_K, loc1_ids[loc1]), (_LOC2A, loc2_ids[loc2, 0]),
+    loc1_ids = np.array([vocab.index(w) for w in _LOC1_WORDS])
+    loc2_ids = np.array([[vocab.index(a), vocab.index(b)] for a, b in _LOC2_WORDS])
+    for kind, values in ((_LOC1_SLOT, loc1_ids[loc1]), (_LOC2A, loc2_ids[loc2, 0]),
                          (_LOC2B, loc2_ids[loc2, 1])):
         rows, cols = np.nonzero(kinds == kind)
         ids[rows, cols] = values[cols]

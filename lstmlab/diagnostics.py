@@ -33,7 +33,7 @@ from lstmlab.numpy import (
     rnn_step_backward,
     rnn_step_forward,
 )
-from lstmlab.numpy._validate import ShapeChecker, check_layer
+from lstmlab.errors import ShapeChecker, argument_error, check_layer
 from lstmlab.numpy.activations import tanh_grad_from_output
 from lstmlab.numpy.params import GATES
 
@@ -54,14 +54,16 @@ _PARAM_NAMES = ("W_ih", "W_hh", "b_ih", "b_hh")
 def _layer(where: str, kind, params, x, h0, c0):
     """Validate ``kind``, ``params``, ``x`` and the initial states; return them ready to use."""
     if kind not in GATES:
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "kind",
             f"must be one of {sorted(GATES)}, got {kind!r}",
             "'rnn' is the tanh RNN; 'lstm' and 'gru' are the gated cells",
         )
     if not isinstance(params, dict) or set(_PARAM_NAMES) - set(params):
         got = sorted(params) if isinstance(params, dict) else type(params).__name__
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "params",
             f"must be a dict with keys {list(_PARAM_NAMES)}, got {got}",
             f"make one with lstmlab.numpy.init_params({kind!r}, D, H, seed)",
@@ -72,7 +74,8 @@ def _layer(where: str, kind, params, x, h0, c0):
     if kind == "lstm":
         c0 = checker.optional_state("c0", c0, ("N", "H"), np.float64)
     elif c0 is not None:
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "c0",
             f"is only for the LSTM, got an array for kind={kind!r}",
             "the RNN and the GRU have no cell state; drop c0",
@@ -116,7 +119,8 @@ def _upstream(where, checker, loss_at, upstream, T, N, H):
     """The (T, N, H) upstream gradient ``dhs`` for the chosen loss position."""
     if isinstance(loss_at, (int, np.integer)) and not isinstance(loss_at, bool):
         if not -T <= loss_at < T:
-            raise ShapeChecker(where).error(
+            raise argument_error(
+                where,
                 "loss_at",
                 f"must be a step in [-T, T) = [{-T}, {T}), got {loss_at}",
                 "use 'last', 'all' or a step index",
@@ -127,7 +131,8 @@ def _upstream(where, checker, loss_at, upstream, T, N, H):
     elif loss_at == "all":
         steps = list(range(T))
     else:
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "loss_at",
             f"must be 'last', 'all' or a step index, got {loss_at!r}",
             "'last' puts the gradient on h at the final step only (a loss read at the end)",
@@ -163,7 +168,11 @@ def state_gradients(kind, params, x, h0=None, c0=None, *, loss_at="last", upstre
     -------
     :class:`StateGradients`
     """
-    where = "state_gradients"
+    return _state_gradients("state_gradients", kind, params, x, h0, c0, loss_at, upstream)
+
+
+def _state_gradients(where, kind, params, x, h0, c0, loss_at, upstream) -> StateGradients:
+    """:func:`state_gradients`, its errors naming ``where`` (the public function called)."""
     weights, checker, h0, c0 = _layer(where, kind, params, x, h0, c0)
     T, N, _ = x.shape
     H = weights[1].shape[1]
@@ -190,20 +199,25 @@ def state_gradients(kind, params, x, h0=None, c0=None, *, loss_at="last", upstre
     return StateGradients(dh_all, dc_all, dh_carry, dc_carry if kind == "lstm" else None)
 
 
-def _reduce(where, norms, reduce):
+def _check_reduce(where, reduce) -> None:
+    # Checked before the (possibly long) computation, not after it.
+    if reduce not in ("mean", "geometric"):
+        raise argument_error(
+            where,
+            "reduce",
+            f"must be 'mean' or 'geometric', got {reduce!r}",
+            "'geometric' averages log-norms, which suits values spanning many decades",
+        )
+
+
+def _reduce(norms, reduce):
     """(T, N) per-sequence norms -> (T,): arithmetic or geometric mean over the batch."""
     if reduce == "mean":
         return norms.mean(axis=1)
-    if reduce == "geometric":
-        # Norms span many decades, so the geometric mean is the fair average; an exact zero
-        # (no path at all) stays zero instead of raising a log(0) warning.
-        with np.errstate(divide="ignore"):
-            return np.exp(np.log(norms).mean(axis=1))
-    raise ShapeChecker(where).error(
-        "reduce",
-        f"must be 'mean' or 'geometric', got {reduce!r}",
-        "'geometric' averages log-norms, which suits values spanning many decades",
-    )
+    # Norms span many decades, so the geometric mean is the fair average; an exact zero
+    # (no path at all) stays zero instead of raising a log(0) warning.
+    with np.errstate(divide="ignore"):
+        return np.exp(np.log(norms).mean(axis=1))
 
 
 def hidden_gradient_norms(kind, params, x, h0=None, loss_at="last", *, c0=None, upstream=None,
@@ -216,8 +230,10 @@ def hidden_gradient_norms(kind, params, x, h0=None, loss_at="last", *, c0=None, 
     :func:`state_gradients` for the arguments; ``reduce`` is ``"mean"`` (arithmetic mean of
     the per-sequence norms) or ``"geometric"``.
     """
-    grads = state_gradients(kind, params, x, h0, c0, loss_at=loss_at, upstream=upstream)
-    return _reduce("hidden_gradient_norms", np.linalg.norm(grads.dh, axis=-1), reduce)
+    where = "hidden_gradient_norms"
+    _check_reduce(where, reduce)
+    grads = _state_gradients(where, kind, params, x, h0, c0, loss_at, upstream)
+    return _reduce(np.linalg.norm(grads.dh, axis=-1), reduce)
 
 
 def cell_gradient_norms(params, x, h0=None, c0=None, loss_at="last", *, upstream=None,
@@ -228,8 +244,10 @@ def cell_gradient_norms(params, x, h0=None, c0=None, loss_at="last", *, upstream
     (``dc_{t-1} = f_t * dc_t`` plus what enters through ``h``): with forget gates near 1 it
     stays nearly constant over many steps -- the "constant error carousel".
     """
-    grads = state_gradients("lstm", params, x, h0, c0, loss_at=loss_at, upstream=upstream)
-    return _reduce("cell_gradient_norms", np.linalg.norm(grads.dc, axis=-1), reduce)
+    where = "cell_gradient_norms"
+    _check_reduce(where, reduce)
+    grads = _state_gradients(where, "lstm", params, x, h0, c0, loss_at, upstream)
+    return _reduce(np.linalg.norm(grads.dc, axis=-1), reduce)
 
 
 def step_jacobians(kind, params, x, h0=None, c0=None, *, progress=False):
@@ -245,7 +263,11 @@ def step_jacobians(kind, params, x, h0=None, c0=None, *, progress=False):
     (T, N, S, S) array, ``J[t, n] = d s_t / d s_{t-1}`` for sequence ``n`` (``s_{-1}`` is the
     initial state).  Memory: ``T * N * S^2`` float64 values (T=100, N=16, S=64: 52 MB).
     """
-    where = "step_jacobians"
+    return _step_jacobians("step_jacobians", kind, params, x, h0, c0, progress)
+
+
+def _step_jacobians(where, kind, params, x, h0, c0, progress) -> np.ndarray:
+    """:func:`step_jacobians`, its errors naming ``where`` (the public function called)."""
     weights, _, h0, c0 = _layer(where, kind, params, x, h0, c0)
     T, N, _ = x.shape
     H = weights[1].shape[1]
@@ -287,7 +309,9 @@ def jacobian_product_norms(kind, params, x, h0=None, c0=None, *, reduce="mean", 
     way back ``k`` steps: :func:`hidden_gradient_norms` follows one particular vector, this
     takes the worst direction.  For the tanh RNN each factor is ``diag(1 - h_t^2) W_hh``.
     """
-    J = step_jacobians(kind, params, x, h0, c0, progress=progress)
+    where = "jacobian_product_norms"
+    _check_reduce(where, reduce)
+    J = _step_jacobians(where, kind, params, x, h0, c0, progress)
     T, N, S, _ = J.shape
     norms = np.empty((T + 1, N))
     P = np.broadcast_to(np.eye(S), (N, S, S)).copy()
@@ -295,7 +319,7 @@ def jacobian_product_norms(kind, params, x, h0=None, c0=None, *, reduce="mean", 
     for k in range(1, T + 1):
         P = P @ J[T - k]  # (N, S, S): d s_{T-1} / d s_{T-1-k}
         norms[k] = np.linalg.norm(P, ord=2, axis=(-2, -1))
-    return _reduce("jacobian_product_norms", norms, reduce)
+    return _reduce(norms, reduce)
 
 
 def _square(where: str, W) -> np.ndarray:
@@ -323,14 +347,16 @@ def scale_to_spectral_radius(W, rho: float) -> np.ndarray:
     W = _square("scale_to_spectral_radius", W)
     if isinstance(rho, bool) or not isinstance(rho, (int, float, np.floating, np.integer)) \
             or not (np.isfinite(rho) and rho >= 0):
-        raise ShapeChecker("scale_to_spectral_radius").error(
+        raise argument_error(
+            "scale_to_spectral_radius",
             "rho",
             f"must be a finite number >= 0, got {rho!r}",
             "rho < 1 makes a linear recurrence decay, rho > 1 makes it grow",
         )
     current = spectral_radius(W)
     if current == 0.0:
-        raise ShapeChecker("scale_to_spectral_radius").error(
+        raise argument_error(
+            "scale_to_spectral_radius",
             "W",
             "has spectral radius 0 (it is nilpotent, e.g. all zeros), so no rescaling "
             "reaches another radius",

@@ -165,7 +165,8 @@ class Replayer:
         if record.get("check") != check:
             raise EvidenceError(f"{check}: the evidence holds {record.get('check')!r} here instead.")
         if "too_large" in record:
-            raise EvidenceError(f"{check}: the learner's values were too large to keep ({record['too_large']} characters).")
+            raise EvidenceError(f"{check}: the learner's values were too large to keep "
+                                f"({record['too_large']} characters).")
         values = record.get("values")
         if type(values) is not list:
             raise EvidenceError(f"{check}: malformed evidence.")

@@ -17,11 +17,11 @@ inputs are rejected.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from lstmlab.errors import argument_error
 
 __all__ = ["numerical_gradient", "numerical_gradient_scalar", "rel_error"]
 
@@ -33,17 +33,18 @@ _FLOAT32_HINT = (
 
 
 def _check_x(where: str, x) -> None:
-    fail = ShapeChecker(where).error
     if not isinstance(x, np.ndarray):
-        raise fail(
+        raise argument_error(
+            where,
             "x",
             f"must be a NumPy float64 array (it is perturbed in place), got {type(x).__name__}",
             "pass np.asarray(x, dtype=np.float64) and keep a reference to it inside f",
         )
     if x.dtype != np.float64:
-        raise fail("x", f"must have dtype float64, got {x.dtype}", _FLOAT32_HINT)
+        raise argument_error(where, "x", f"must have dtype float64, got {x.dtype}", _FLOAT32_HINT)
     if not x.flags.writeable:
-        raise fail(
+        raise argument_error(
+            where,
             "x",
             "is read-only, but the check perturbs it in place",
             "pass a writeable copy, x = x.copy()",
@@ -53,8 +54,8 @@ def _check_x(where: str, x) -> None:
 def _check_h(where: str, h) -> float:
     h = float(h)
     if not (np.isfinite(h) and h > 0):
-        raise ShapeChecker(where).error(
-            "h", f"must be a positive finite step, got {h!r}", "h=1e-5 suits float64"
+        raise argument_error(
+            where, "h", f"must be a positive finite step, got {h!r}", "h=1e-5 suits float64"
         )
     return h
 
@@ -63,7 +64,8 @@ def _evaluate(where: str, f: Callable, x: np.ndarray) -> np.ndarray:
     """Call ``f(x)`` and return its output as a float array, refusing tuples."""
     out = f(x)
     if isinstance(out, tuple):
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "f",
             f"must return one array, but returned a tuple of {len(out)} items",
             "forward functions return (output, cache); wrap them: "
@@ -117,7 +119,8 @@ def numerical_gradient(
     df = np.asarray(df, dtype=np.float64)
     y = _evaluate(where, f, x)
     if y.shape != df.shape:
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "df",
             f"must have the shape of f(x), {y.shape}, got {df.shape}",
             "df is the upstream gradient dL/dy, one entry per output element",
@@ -164,7 +167,8 @@ def numerical_gradient_scalar(
     _check_x(where, x)
     y = _evaluate(where, f, x)
     if y.shape != ():
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "f",
             f"must return a scalar, got an array of shape {y.shape}",
             "use numerical_gradient(f, x, df) with df the upstream gradient of that output",
@@ -198,7 +202,8 @@ def rel_error(a, b, *, elementwise: bool = False, floor: float = 1e-8) -> float:
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:
-        raise ShapeChecker("rel_error").error(
+        raise argument_error(
+            "rel_error",
             "b",
             f"must have the shape of a, {a.shape}, got {b.shape}",
             "compare a gradient with the gradient of the same array (no broadcasting, it "
@@ -206,7 +211,8 @@ def rel_error(a, b, *, elementwise: bool = False, floor: float = 1e-8) -> float:
         )
     floor = float(floor)
     if not floor > 0:
-        raise ShapeChecker("rel_error").error(
+        raise argument_error(
+            "rel_error",
             "floor", f"must be a positive number, got {floor!r}", "the default 1e-8 suits float64"
         )
     if a.size == 0:

@@ -51,5 +51,6 @@ def test_bad_chunk_and_input_are_explained():
     cell = torch.nn.LSTMCell(3, 5)
     with pytest.raises(ValueError, match=r"'chunk' must be None, 0 .* got -2\. Hint: T = 9 here; try chunk = 3"):
         unrolled_lstm_loss(cell, torch.zeros(9, 1, 3), chunk=-2)
-    with pytest.raises(ValueError, match=r"'x' must be a tensor of shape \(T, N, D\) = \(\?, \?, 3\), got torch.Size\(\[9, 3\]\)"):
+    with pytest.raises(ValueError,
+                       match=r"'x' must be a tensor of shape \(T, N, D\) = \(\?, \?, 3\), got torch.Size\(\[9, 3\]\)"):
         unrolled_lstm_loss(cell, torch.zeros(9, 3))

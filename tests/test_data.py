@@ -285,8 +285,10 @@ def test_one_hot():
         (lambda: temporal_order(4, 9, 0), r"temporal_order: argument 'T' must be an int >= 10, got 9"),
         (lambda: temporal_order(True, 20, 0), r"temporal_order: argument 'n' must be an int >= 1, got True"),
         (lambda: agreement(4, -1, 0), r"agreement: argument 'gap' must be an int >= 0, got -1"),
-        (lambda: agreement(4, 3, 0, attractor=1.5), r"agreement: argument 'attractor' must be a probability in \[0, 1\]"),
-        (lambda: agreement(4, 3, "zero"), r"seed must be an int, None or a numpy Generator, got str"),
+        (lambda: agreement(4, 3, 0, attractor=1.5),
+         r"agreement: argument 'attractor' must be a probability in \[0, 1\]"),
+        (lambda: agreement(4, 3, "zero"),
+         r"^agreement: argument 'seed' must be an int, None or a numpy Generator, got str"),
     ],
 )
 def test_argument_messages(call, match):

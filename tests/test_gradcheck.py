@@ -73,7 +73,8 @@ def test_progress_bar_can_be_shown(capsys):
 
 
 def test_rejects_float32_with_hint():
-    with pytest.raises(ValueError, match=r"numerical_gradient: argument 'x' must have dtype float64, got float32.*meaningless"):
+    with pytest.raises(ValueError,
+                       match=r"numerical_gradient: argument 'x' must have dtype float64, got float32.*meaningless"):
         numerical_gradient(lambda v: v, np.ones(3, dtype=np.float32), np.ones(3))
 
 
@@ -99,7 +100,8 @@ def test_read_only_x_and_tuple_output_are_explained():
         numerical_gradient(lambda v: v, x, np.ones(3))
     with pytest.raises(ValueError, match=r"argument 'f' must return one array, but returned a tuple of 2 items.*\[0\]"):
         numerical_gradient(lambda v: (v, None), np.ones(3), np.ones(3))
-    with pytest.raises(ValueError, match=r"numerical_gradient_scalar: argument 'f' must return a scalar, got .* shape \(3,\)"):
+    with pytest.raises(ValueError,
+                       match=r"numerical_gradient_scalar: argument 'f' must return a scalar, got .* shape \(3,\)"):
         numerical_gradient_scalar(lambda v: v, np.ones(3))
 
 

@@ -87,7 +87,7 @@ def test_lock_stays_portable():
 @pytest.mark.parametrize(
     ("edit", "expected"),
     [
-        (lambda r: r + "ruff==0.15.0\n", "ruff==0.15.0 has no pin"),
+        (lambda r: r + "black==25.1.0\n", "black==25.1.0 has no pin"),
         (lambda r: r.replace("numpy==2.4.6", "numpy==2.4.5"), "numpy==2.4.5 but the lock pins numpy==2.4.6"),
         (lambda r: r.replace("linkchecker==10.6.0\n", ""), "the lock still pins linkchecker"),
     ],

@@ -41,7 +41,10 @@ def mark_chinese(html: str) -> str:
 
 
 def add_lang_to_chinese(app, pagename, templatename, context, doctree):
-    """``html-page-context``: the page body with its Chinese text marked."""
+    """``html-page-context``: the page body with its Chinese text marked (English edition only:
+    lstmlab_editions marks a Chinese edition's whole page ``lang="zh-Hans"``)."""
+    if (app.config.language or "").lower().startswith("zh"):
+        return
     if context.get("body"):
         context["body"] = mark_chinese(context["body"])
 

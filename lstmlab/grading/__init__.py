@@ -19,6 +19,11 @@ the grader replays passed test cells from them outside the kernel: whatever a no
 to its own interpreter, a pass counts only if the real checks accept those values.
 
 Shapes: T time steps, N batch, D input size, H hidden size; x is (T, N, D).
+
+Import rule: modules of this package import each other **relatively** (``from ._check import
+...``).  :func:`fresh` executes the package again from its source files under a private name;
+an absolute ``from lstmlab.grading._check import ...`` would reach the already-imported module a
+notebook may have patched.  ``tests/test_import_rules.py`` enforces it.
 """
 
 from __future__ import annotations

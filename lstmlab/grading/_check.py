@@ -196,7 +196,8 @@ class Check:
                 hint = ("the first two axes are swapped: lstmlab is time-major, x is (T, N, D) and "
                         "x[t] is the batch at step t. Loop over x.shape[0] and stack along axis 0.")
             elif len(got) == len(want) == 2 and got == (want[1], want[0]):
-                hint = f"{name} is transposed: for a weight W of shape {dims}, the gradient has W's shape (e.g. da.T @ x, not x.T @ da)."
+                hint = (f"{name} is transposed: for a weight W of shape {dims}, the gradient has W's shape "
+                        "(e.g. da.T @ x, not x.T @ da).")
             self.fail(f"{what} returned {name} with shape {got}; expected {expected_shape}.",
                       hint=hint or f"{name} has the shape of the thing it is the value (or gradient) of.", case=case)
         return value
@@ -228,7 +229,8 @@ class Check:
             candidate = outputs.get(name)
             if candidate is None or _safe.shape_of(candidate) != _safe.shape_of(actual):
                 continue
-            if _safe.close(actual, candidate, HINT_ATOL, HINT_RTOL) and not _safe.close(candidate, expected, atol, rtol):
+            if (_safe.close(actual, candidate, HINT_ATOL, HINT_RTOL)
+                    and not _safe.close(candidate, expected, atol, rtol)):
                 hint = variant_hint
                 break
         self.fail(*lines, hint=hint or generic_hint, case=case)

@@ -68,7 +68,8 @@ def check_clip_grad_norm(fn, seed: int = 0) -> None:
             hint = None
             if abs(total - after) <= 1e-6 * max(after, 1.0):
                 hint = "return the norm measured before clipping (it is what one logs to see gradients explode)."
-            elif abs(total - sum(math.sqrt(sum(v * v for v in _safe.floats(g))) for g in grads.values())) < 1e-9 * (1 + total):
+            elif (abs(total - sum(math.sqrt(sum(v * v for v in _safe.floats(g))) for g in grads.values()))
+                  < 1e-9 * (1 + total)):
                 hint = "the global norm is sqrt(sum over arrays of ||g||**2), not the sum of the norms."
             check.fail(f"total_norm: expected {exp_total:.6g}, got {total:.6g}.", case=case,
                        hint=hint or "total_norm = sqrt(sum of the squares of every entry of every array).")

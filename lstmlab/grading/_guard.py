@@ -75,7 +75,8 @@ def call_learner(fn, args, watch: Watch, forbidden_dirs=REFERENCE_DIRS, forbidde
                     watch.forbidden.append(where)
 
     previous = _getprofile()
-    with warnings.catch_warnings(record=True) as caught, _errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+    with (warnings.catch_warnings(record=True) as caught,
+          _errstate(over="warn", divide="warn", invalid="warn", under="ignore")):
         warnings.simplefilter("always")
         _setprofile(profiler)
         try:

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _guard, _variants
 from ._check import Case, Check
-from ._training import TORCH_LSTM_C, _torch_rnn_file
+from ._training import TORCH_LSTM_C, torch_rnn_file
 
 _NAMES = ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0")
 
@@ -63,7 +63,8 @@ def _backward_grads(model, result, xi, weights) -> dict:
     that reached the input and the parameters, as arrays."""
     out, (h_n, c_n) = result
     device = xi.device
-    loss = (out * weights[0].to(device)).sum() + (h_n * weights[1].to(device)).sum() + (c_n * weights[2].to(device)).sum()
+    loss = ((out * weights[0].to(device)).sum() + (h_n * weights[1].to(device)).sum()
+            + (c_n * weights[2].to(device)).sum())
     loss.backward()
     grads = {"dx": _np(xi.grad)} if xi.grad is not None else {}
     grads.update({f"d{n}": _np(p.grad) for n, p in model.named_parameters() if p.grad is not None})
@@ -83,7 +84,7 @@ def check_torch_lstm(cls, seed: int = 0) -> None:
     """Check an ``nn.Module`` class written from the LSTM equations against ``torch.nn.LSTM``."""
     import torch
 
-    check = Check("check_torch_lstm", (*_guard.REFERENCE_DIRS, _torch_rnn_file()), TORCH_LSTM_C)
+    check = Check("check_torch_lstm", (*_guard.REFERENCE_DIRS, torch_rnn_file()), TORCH_LSTM_C)
     # Which devices the learner's module runs on: those of the machine the notebook runs on.
     devices = check.keep(["cpu"] + (["cuda"] if torch.cuda.is_available() else []))
     if devices not in (["cpu"], ["cpu", "cuda"]):
@@ -117,8 +118,10 @@ def check_torch_lstm(cls, seed: int = 0) -> None:
                    "load_state_dict")
         x_shape = (N, T, D) if batch_first else (T, N, D)
         x = torch.randn(x_shape, generator=g, dtype=torch.float64)
-        state = tuple(torch.randn((1, N, H), generator=g, dtype=torch.float64) for _ in range(2)) if with_state else None
-        weights = [torch.randn(s, generator=g, dtype=torch.float64) for s in ((N, T, H) if batch_first else (T, N, H), (1, N, H), (1, N, H))]
+        state = (tuple(torch.randn((1, N, H), generator=g, dtype=torch.float64) for _ in range(2))
+                 if with_state else None)
+        weights = [torch.randn(s, generator=g, dtype=torch.float64)
+                   for s in ((N, T, H) if batch_first else (T, N, H), (1, N, H), (1, N, H))]
 
         xi = x.clone().to(device).requires_grad_(True)
         si = tuple(s.clone().to(device).requires_grad_(True) for s in state) if state else None
@@ -166,13 +169,16 @@ def check_torch_lstm(cls, seed: int = 0) -> None:
 
         for name in ("output", "h_n", "c_n"):
             check.array(name, mine[name], ("N", "T", "H") if (batch_first and name == "output") else
-                        (("T", "N", "H") if name == "output" else ("L", "N", "H")), Case(case.label, {**case.sizes, "L": 1}), "forward")
+                        (("T", "N", "H") if name == "output" else ("L", "N", "H")),
+                        Case(case.label, {**case.sizes, "L": 1}), "forward")
             check.compare(name, mine[name], theirs[name], case, "forward", variants=variants,
                           generic_hint="write the four gate equations as in the notebook, with torch operations only.")
         for name, expected in their_grads.items():
             if name not in my_grads:
                 check.fail(f"no gradient reached {name[1:]}.", case=case,
-                           hint="build every step from torch operations on the parameters (no .detach(), .numpy() or .data).")
+                           hint="build every step from torch operations on the parameters "
+                           "(no .detach(), .numpy() or .data).")
             check.compare(name, my_grads[name], expected, case, "backward (autograd through your module)",
-                          generic_hint="if the outputs match but gradients don't, something is detached or updated in place.")
+                          generic_hint="if the outputs match but gradients don't, "
+                          "something is detached or updated in place.")
     check.finish()

@@ -14,7 +14,7 @@ ADDING_BASELINE_MSE = 1.0 / 6.0  # = lstmlab.data.ADDING_BASELINE_MSE (predictin
 TORCH_LSTM_C = ("lstm", "lstm_cell", "_thnn_fused_lstm_cell", "quantized_lstm_cell")
 
 
-def _torch_rnn_file():
+def torch_rnn_file():
     import torch.nn.modules.rnn as rnn
 
     return rnn.__file__
@@ -35,7 +35,7 @@ def check_adding_predictions(predict, target_mse: float, T: int, seed: int = 123
     case = Case(f"{n} fresh sequences, seed {seed}", dict(T=T, N=n, D=2))
     dirs, c_names = _guard.REFERENCE_DIRS, ()
     if torch_model:
-        dirs, c_names = (*dirs, _torch_rnn_file()), TORCH_LSTM_C
+        dirs, c_names = (*dirs, torch_rnn_file()), TORCH_LSTM_C
     check.forbidden_dirs, check.forbidden_c = dirs, c_names
     pred = check.call(predict, (batch.x,), case, "predict", ("x",))
     if type(pred) is not _safe.NDARRAY and hasattr(pred, "detach"):
@@ -87,7 +87,8 @@ def check_clipping_rescue(losses_plain, losses_clipped, target: float) -> None:
 
     plain, clipped = runs["losses_plain"], runs["losses_clipped"]
     if not all(math.isfinite(v) for v in clipped) or not final(clipped) < target:
-        check.fail(f"with clipping the final loss is {final(clipped):.4g}; it should stay finite and end below {target:g}.",
+        check.fail(f"with clipping the final loss is {final(clipped):.4g}; "
+                   f"it should stay finite and end below {target:g}.",
                    case=case, hint="clip the gradient after computing it and before the update "
                    "(grads, norm = clip_grad_norm(grads, max_norm)); try a smaller max_norm.")
     if all(math.isfinite(v) for v in plain) and final(plain) < target:

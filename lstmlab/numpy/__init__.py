@@ -4,6 +4,14 @@ Shapes: T time steps, N batch, D input size, H hidden size; sequences are time-m
 ``(T, N, D)``.  Weights use torch.nn's layout and gate order (LSTM i, f, g, o; GRU r, z, n).
 Every ``*_forward`` returns its outputs and a named cache; every ``*_backward`` takes the
 upstream gradient(s) and that cache and returns ``d<input>`` in the forward's argument order.
+Bad arguments raise ``ValueError`` in the one format of :mod:`lstmlab.errors` (built here, in
+:mod:`.validate`).
+
+Import rule: modules of this package import each other **relatively** (``from .lstm import
+...``) and import nothing else from ``lstmlab``.  The grading checks execute this package again
+from its source files under a private name, as the reference a notebook cannot patch
+(``lstmlab/grading/_reference.py``); an absolute ``from lstmlab.numpy.x import y`` would reach
+the public, patchable module instead.  ``tests/test_import_rules.py`` enforces it.
 """
 
 from .activations import sigmoid, tanh

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from .validate import ShapeChecker, argument_error
 
 __all__ = [
     "TemporalLinearCache",
@@ -32,14 +32,16 @@ def _float_array(where: str, name: str, value, spec: str) -> np.ndarray:
     """Return ``value`` as a float64 array; refuse non-numeric or non-finite input."""
     arr = np.asarray(value)
     if arr.dtype.kind not in "fiu":
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             name,
             f"must be a float array of shape {spec}, got dtype {arr.dtype}",
             f"convert it with np.asarray({name}, dtype=np.float64)",
         )
     arr = arr.astype(np.float64, copy=False)
     if not np.all(np.isfinite(arr)):
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             name,
             f"(shape {arr.shape}) contains NaN or inf values",
             "a NaN usually comes from an earlier step that diverged; lower the learning rate "
@@ -113,7 +115,7 @@ def log_softmax(logits, axis: int = -1) -> np.ndarray:
     Subtracting the maximum first keeps every exponent <= 0, so nothing overflows even for
     logits of +-1000; the largest term is exp(0) = 1, so the log never sees 0.
     """
-    z = _float_array("softmax", "logits", logits, "(..., C)")
+    z = _float_array("log_softmax", "logits", logits, "(..., C)")
     shifted = z - np.max(z, axis=axis, keepdims=True)
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
@@ -140,16 +142,18 @@ def mse_loss(pred, target):
     pred = _float_array("mse_loss", "pred", pred, "(...)")
     target = _float_array("mse_loss", "target", target, "(...)")
     if pred.shape != target.shape:
-        raise ShapeChecker("mse_loss").error(
+        raise argument_error(
+            "mse_loss",
             "target",
             f"should have the shape of pred, {pred.shape}, but has shape {target.shape}",
             "no broadcasting here, since (N,) against (N, 1) would silently give an (N, N) "
             "difference; reshape one of them, e.g. target.reshape(pred.shape)",
         )
     if pred.size == 0:
-        raise ShapeChecker("mse_loss").error(
+        raise argument_error(
+            "mse_loss",
             "pred",
-            "is empty (shape {})".format(pred.shape),
+            f"is empty (shape {pred.shape})",
             "the mean of no elements is undefined; check the batch size",
         )
     diff = pred - target
@@ -180,7 +184,8 @@ def softmax_cross_entropy(logits, labels, mask=None):
     where = "softmax_cross_entropy"
     logits = _float_array(where, "logits", logits, "(..., C)")
     if logits.ndim < 1 or logits.shape[-1] < 1:
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "logits",
             f"should have shape (..., C) with C >= 1 classes, got {logits.shape}",
             "the last axis holds one score per class",
@@ -188,7 +193,8 @@ def softmax_cross_entropy(logits, labels, mask=None):
     lead, C = logits.shape[:-1], logits.shape[-1]
     labels = np.asarray(labels)
     if labels.shape != lead:
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "labels",
             f"should have shape (...) = {lead} (the shape of logits {logits.shape} without the "
             f"class axis) but has shape {labels.shape}",
@@ -196,7 +202,8 @@ def softmax_cross_entropy(logits, labels, mask=None):
             "one-hot targets",
         )
     if labels.dtype.kind not in "iu":
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "labels",
             f"must hold integer class indices, got dtype {labels.dtype}",
             "convert with labels.astype(np.int64)",
@@ -206,7 +213,8 @@ def softmax_cross_entropy(logits, labels, mask=None):
     else:
         mask = np.asarray(mask)
         if mask.shape != lead:
-            raise ShapeChecker(where).error(
+            raise argument_error(
+                where,
                 "mask",
                 f"should have shape (...) = {lead}, the shape of labels, but has shape {mask.shape}",
                 "True where the position counts in the loss",
@@ -215,7 +223,8 @@ def softmax_cross_entropy(logits, labels, mask=None):
             keep = mask
         else:
             if not np.all((mask == 0) | (mask == 1)):
-                raise ShapeChecker(where).error(
+                raise argument_error(
+                    where,
                     "mask",
                     "must hold booleans or 0/1 values, got other numbers",
                     "the mask selects positions; it is not a weight",
@@ -223,7 +232,8 @@ def softmax_cross_entropy(logits, labels, mask=None):
             keep = mask.astype(bool)
     count = int(np.count_nonzero(keep))
     if count == 0:
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "mask",
             f"selects no position (all {keep.size} entries are false), so the mean is undefined",
             "check the sequence lengths the mask was built from",
@@ -231,7 +241,8 @@ def softmax_cross_entropy(logits, labels, mask=None):
     kept = labels[keep]
     if np.any((kept < 0) | (kept >= C)):
         bad = kept[(kept < 0) | (kept >= C)][0]
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "labels",
             f"must be class indices in [0, C) = [0, {C}), got {bad}",
             "mask out padding positions instead of giving them an out-of-range label",

@@ -11,11 +11,11 @@ NumPy training run and a PyTorch one stay in step.
 from __future__ import annotations
 
 import math
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
-from lstmlab.numpy._validate import ShapeChecker
+from .validate import argument_error
 
 __all__ = ["sgd", "Adam", "clip_grad_norm", "clip_grad_value"]
 
@@ -25,10 +25,10 @@ def _positive(where: str, name: str, value, hint: str, allow_zero: bool = False)
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise ShapeChecker(where).error(name, f"must be {need}, got {value!r}", hint) from None
+        raise argument_error(where, name, f"must be {need}, got {value!r}", hint) from None
     ok = v >= 0 if allow_zero else v > 0
     if not (math.isfinite(v) and ok):
-        raise ShapeChecker(where).error(name, f"must be {need}, got {value!r}", hint)
+        raise argument_error(where, name, f"must be {need}, got {value!r}", hint)
     return v
 
 
@@ -37,7 +37,8 @@ def _check_grads(where: str, params: Mapping, grads: Mapping) -> None:
     if set(params) != set(grads):
         missing = sorted(set(params) - set(grads))
         extra = sorted(set(grads) - set(params))
-        raise ShapeChecker(where).error(
+        raise argument_error(
+            where,
             "grads",
             f"must have the keys of params {sorted(params)}, got {sorted(grads)} "
             f"(missing {missing}, unexpected {extra})",
@@ -47,7 +48,8 @@ def _check_grads(where: str, params: Mapping, grads: Mapping) -> None:
     for k in params:
         p, g = params[k], np.asarray(grads[k])
         if np.shape(p) != g.shape:
-            raise ShapeChecker(where).error(
+            raise argument_error(
+                where,
                 "grads",
                 f"entry {k!r} must have the shape of params[{k!r}], {np.shape(p)}, got {g.shape}",
                 "a gradient summed over the batch keeps the parameter's shape",
@@ -58,7 +60,8 @@ def _check_params(where: str, params: Mapping) -> None:
     for k, p in params.items():
         if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
             got = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
-            raise ShapeChecker(where).error(
+            raise argument_error(
+                where,
                 "params",
                 f"entry {k!r} must be a floating-point NumPy array (it is updated in place), "
                 f"got {got}",
@@ -107,12 +110,14 @@ class Adam:
         try:
             beta1, beta2 = (float(b) for b in betas)
         except (TypeError, ValueError):
-            raise ShapeChecker("Adam").error(
+            raise argument_error(
+                "Adam",
                 "betas", f"must be a pair (beta1, beta2), got {betas!r}", "(0.9, 0.999)"
             ) from None
         for i, b in enumerate((beta1, beta2)):
             if not 0.0 <= b < 1.0:
-                raise ShapeChecker("Adam").error(
+                raise argument_error(
+                    "Adam",
                     "betas",
                     f"must have betas[{i}] in [0, 1), got {b!r}",
                     "(0.9, 0.999); beta = 1 would never forget the first gradient and divide by zero",

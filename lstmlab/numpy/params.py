@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from .validate import argument_error
+
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 
 
-def as_generator(seed) -> np.random.Generator:
-    """An ``np.random.Generator`` from an int seed, a Generator (returned as is) or None."""
+def as_generator(seed, where: str = "as_generator", name: str = "seed") -> np.random.Generator:
+    """An ``np.random.Generator`` from an int seed, a Generator (returned as is) or None.
+
+    ``where`` and ``name`` are the public function and argument a bad ``seed`` is reported as.
+    """
     if isinstance(seed, np.random.Generator):
         return seed
-    if seed is None or isinstance(seed, (int, np.integer)):
+    if (seed is None or isinstance(seed, (int, np.integer))) and not isinstance(seed, bool):
         return np.random.default_rng(seed)
-    raise ValueError(
-        f"seed must be an int, None or a numpy Generator, got {type(seed).__name__}. "
-        "Hint: pass seed=0 or rng=np.random.default_rng(0)"
+    raise argument_error(
+        where,
+        name,
+        f"must be an int, None or a numpy Generator, got {type(seed).__name__}",
+        f"pass {name}=0 or {name}=np.random.default_rng(0)",
     )
 
 
@@ -36,14 +43,22 @@ def init_params(kind: str, input_size: int, hidden_size: int, rng=None, forget_b
     Returns:
         dict with ``W_ih (G*H, D)``, ``W_hh (G*H, H)``, ``b_ih (G*H,)``, ``b_hh (G*H,)``.
     """
+    where = "init_params"
     if kind not in GATES:
-        raise ValueError(f"kind must be one of {sorted(GATES)}, got {kind!r}")
+        raise argument_error(where, "kind", f"must be one of {sorted(GATES)}, got {kind!r}",
+                             "'rnn' is the tanh RNN; 'lstm' and 'gru' are the gated cells")
     for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise argument_error(where, name, f"must be a positive int, got {value!r}",
+                                 f"{name} is {'D' if name == 'input_size' else 'H'}, e.g. {name}=8")
+    if isinstance(forget_bias, bool) or not isinstance(forget_bias, (int, float, np.floating, np.integer)) \
+            or not np.isfinite(forget_bias):
+        raise argument_error(where, "forget_bias", f"must be a finite number, got {forget_bias!r}",
+                             "1.0 is the usual choice for an LSTM; 0.0 keeps torch.nn's random draw")
     if forget_bias and kind != "lstm":
-        raise ValueError(f"forget_bias applies to an LSTM only, got kind={kind!r}")
-    rng = as_generator(rng)
+        raise argument_error(where, "forget_bias", f"applies to an LSTM only, got kind={kind!r}",
+                             f"only an LSTM has a forget gate; drop forget_bias for kind={kind!r}")
+    rng = as_generator(rng, where, "rng")
     G, H, D = GATES[kind], hidden_size, input_size
     bound = 1.0 / np.sqrt(H)
     params = {

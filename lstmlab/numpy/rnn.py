@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._validate import ShapeChecker, check_layer, result_dtype
+from .validate import ShapeChecker, check_layer, result_dtype
 from .activations import tanh, tanh_grad_from_output
 
 

@@ -6,10 +6,33 @@ lazily, so ``import lstmlab`` never needs it.  One module per part of the book;
 everything is re-exported here, so chapters call ``lstmlab.plots.<name>``.
 """
 
-from ._base import MODEL_COLOURS, MODEL_LINESTYLES, MODEL_MARKERS, _pyplot, line_styles, model_of, new_figure  # noqa: F401  (_pyplot: for callers that close figures)
-from .rnn_diagrams import DIAGRAM_COLOURS, draw_bidirectional_rnn, draw_stacked_rnn, draw_unrolled_rnn, hidden_state_heatmap
-from .gradients import accuracy_vs_gap, cliff_curve, cliff_descent, cliff_surface, dependency_arcs, gradient_norm_histogram, gradient_norms_over_time, loss_curves, saturation
-from .lstm import checkpointing_tradeoff, draw_lstm_cell, forget_bias_training, gate_heatmaps, gate_histograms, truncation_bias
+from ._base import MODEL_COLOURS, MODEL_LINESTYLES, MODEL_MARKERS, line_styles, model_of, new_figure
+from .rnn_diagrams import (
+    DIAGRAM_COLOURS,
+    draw_bidirectional_rnn,
+    draw_stacked_rnn,
+    draw_unrolled_rnn,
+    hidden_state_heatmap,
+)
+from .gradients import (
+    accuracy_vs_gap,
+    cliff_curve,
+    cliff_descent,
+    cliff_surface,
+    dependency_arcs,
+    gradient_norm_histogram,
+    gradient_norms_over_time,
+    loss_curves,
+    saturation,
+)
+from .lstm import (
+    checkpointing_tradeoff,
+    draw_lstm_cell,
+    forget_bias_training,
+    gate_heatmaps,
+    gate_histograms,
+    truncation_bias,
+)
 from .cells import learning_curves_by_cell, timing_bars
 from .sweeps import success_rates, sweep_curves, sweep_final_metric
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
+from lstmlab.errors import argument_error
 
-def _pyplot():
+
+def pyplot():
     """Import ``matplotlib.pyplot`` on first use (optional dependency)."""
     try:
         import matplotlib.pyplot as plt
@@ -46,12 +48,10 @@ def line_styles(labels, colours=None) -> list[dict]:
     curves differ by colour alone.
     """
     labels = list(labels)
-    colours = list(colours) if colours is not None else _sequential_colours(len(labels))
+    colours = list(colours) if colours is not None else sequential_colours(len(labels))
     if len(colours) < len(labels):
-        raise ValueError(
-            f"line_styles: argument 'colours' has {len(colours)} entries, expected at least "
-            f"{len(labels)} (one per label). Hint: leave colours=None for the sequential map"
-        )
+        raise argument_error("line_styles", "colours", f"should have at least {len(labels)} entries (one per label) "
+                             f"but has {len(colours)}", "leave colours=None for the sequential map")
     styles, repeats = [], {}
     for i, label in enumerate(labels):
         model = model_of(label)
@@ -73,13 +73,13 @@ def every(n_points: int, marks: int = 8) -> int:
 
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 3.6):
     """Return ``(fig, axes)`` sized for the book's text column."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(nrows, ncols, figsize=(width, height), constrained_layout=True)
     return fig, axes
 
-def _sequential_colours(n: int):
+def sequential_colours(n: int):
     """``n`` colours from light to dark, so an ordered family (gaps, radii, scales) reads in order."""
-    plt = _pyplot()
+    plt = pyplot()
     cmap = plt.get_cmap("viridis")
     return [cmap(0.9 * i / max(n - 1, 1)) for i in range(n)]
 

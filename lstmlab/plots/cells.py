@@ -4,7 +4,9 @@ Each function takes measurements made by the caller and returns a matplotlib Fig
 
 from __future__ import annotations
 
-from ._base import _pyplot, MODEL_COLOURS, MODEL_LINESTYLES, MODEL_MARKERS, every, new_figure
+from lstmlab.errors import argument_error
+
+from ._base import MODEL_COLOURS, MODEL_LINESTYLES, MODEL_MARKERS, every, new_figure, pyplot
 def learning_curves_by_cell(runs, baseline=None, ylabel="validation MSE"):
     """Validation loss against training step, coloured by cell (book palette), one line per run.
 
@@ -49,12 +51,12 @@ def timing_bars(panels):
     import numpy as np
 
     if not panels:
-        raise ValueError("timing_bars: argument 'panels' is empty. Hint: pass at least one (title, rows) pair")
+        raise argument_error("timing_bars", "panels", "is empty", "pass at least one (title, rows) pair")
     from matplotlib.ticker import NullFormatter
 
     # Panels as wide as their number of bar pairs, so that labels of crowded panels fit.
     widths = [max(2, len(rows)) for _, rows in panels]
-    fig, axes = _pyplot().subplots(1, len(panels), figsize=(1.2 * sum(widths) + 0.8, 3.8),
+    fig, axes = pyplot().subplots(1, len(panels), figsize=(1.2 * sum(widths) + 0.8, 3.8),
                                    constrained_layout=True, gridspec_kw={"width_ratios": widths})
     axes = np.atleast_1d(axes)
     colours = {"lstmlab.torch": MODEL_COLOURS["lstm"], "torch.nn": "#7f7f7f"}

@@ -4,7 +4,7 @@ Each function takes measurements made by the caller and returns a matplotlib Fig
 
 from __future__ import annotations
 
-from ._base import MODEL_COLOURS, _sequential_colours, every, figure_for, line_styles, new_figure
+from ._base import MODEL_COLOURS, every, figure_for, line_styles, new_figure, sequential_colours
 def gradient_norms_over_time(norms, ax=None, title=None):
     """Log-scale plot of the gradient's norm at every time step, one curve per setting.
 
@@ -45,7 +45,7 @@ def saturation(derivatives, norms):
     import numpy as np
 
     fig, (left, right) = new_figure(ncols=2, width=9.0, height=3.6)
-    colours = _sequential_colours(len(derivatives))
+    colours = sequential_colours(len(derivatives))
     bins = np.linspace(0.0, 1.0, 41)
     for colour, (label, values) in zip(colours, derivatives.items()):
         left.hist(np.ravel(values), bins=bins, color=colour, alpha=0.55, density=True, label=label)
@@ -246,7 +246,7 @@ def gradient_norm_histogram(norms, thresholds=None):
     from matplotlib.ticker import NullFormatter
 
     ax.xaxis.set_minor_formatter(NullFormatter())  # minor labels collide on a short log axis
-    for colour, (label, value) in zip(_sequential_colours(len(thresholds or {})), (thresholds or {}).items()):
+    for colour, (label, value) in zip(sequential_colours(len(thresholds or {})), (thresholds or {}).items()):
         ax.axvline(value, color=colour, lw=2, label=f"{label} = {value:.3g}")
     ax.set_xlabel(r"gradient norm $\|g\|$ (before clipping)")
     ax.set_ylabel("training steps")
@@ -274,7 +274,8 @@ def loss_curves(curves, baseline=None, baseline_label="baseline", window=25,
 
     fig, ax = new_figure(width=7.0, height=3.8)
     # A curve named after a model takes its colour; the others these; each its own dash.
-    styles = line_styles(curves, colours=["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd"][: max(len(curves), 1)] + _sequential_colours(len(curves)))
+    fixed = ["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd"]
+    styles = line_styles(curves, colours=fixed + sequential_colours(len(curves)))
     for style, (label, values) in zip(styles, curves.items()):
         colour = style["color"]
         values = np.asarray(values, dtype=float)

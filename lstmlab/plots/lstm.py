@@ -4,7 +4,7 @@ Each function takes measurements made by the caller and returns a matplotlib Fig
 
 from __future__ import annotations
 
-from ._base import MODEL_COLOURS, _sequential_colours, every, figure_for, line_styles, new_figure
+from ._base import MODEL_COLOURS, every, figure_for, line_styles, new_figure, sequential_colours
 def draw_lstm_cell(ax=None):
     """The LSTM cell as a diagram: cell state along the top, four gates, pointwise operations.
 
@@ -198,7 +198,7 @@ def truncation_bias(ks, measures, T=None):
         the matplotlib Figure.
     """
     fig, (left, right) = new_figure(ncols=2, width=9.0, height=3.4)
-    colours = _sequential_colours(len(measures))
+    colours = sequential_colours(len(measures))
     for colour, (label, m) in zip(colours, measures.items()):
         left.plot(ks, m["cosine"], "o-", color=colour, lw=1.6, ms=4, label=label)
         right.plot(ks, m["rel_error"], "o-", color=colour, lw=1.6, ms=4, label=label)

@@ -4,20 +4,21 @@ Each function takes measurements made by the caller and returns a matplotlib Fig
 
 from __future__ import annotations
 
+from lstmlab.errors import argument_error
+
 from ._base import figure_for, new_figure
+
 # Coordinates are in "cell units": cell t sits at x = t * _STEP, layer l at y = l * _LAYER.
 
 _STEP, _LAYER, _CELL_W, _CELL_H = 2.0, 1.8, 1.1, 0.7
 DIAGRAM_COLOURS = {"cell": "#dbe9f6", "backward": "#fde3cf", "edge": "#34495e", "io": "#ffffff"}
 
 
-def _check_count(name: str, value, low: int, high: int) -> int:
+def _check_count(where: str, name: str, value, low: int, high: int) -> int:
     """Diagrams stay readable only for a handful of steps/layers: say so instead of drawing mush."""
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ValueError(
-            f"{name} must be an int in [{low}, {high}], got {value!r}. "
-            f"Hint: a diagram shows the pattern; draw {low}-{high} and let the reader extrapolate"
-        )
+        raise argument_error(where, name, f"must be an int in [{low}, {high}], got {value!r}",
+                             f"a diagram shows the pattern; draw {low}-{high} and let the reader extrapolate")
     return value
 
 
@@ -77,7 +78,7 @@ def draw_unrolled_rnn(T: int = 4, ax=None, folded: bool = True):
     Returns:
         the matplotlib Figure.
     """
-    T = _check_count("T", T, 1, 8)
+    T = _check_count("draw_unrolled_rnn", "T", T, 1, 8)
     offset = 3.8 if folded else 0.0
     fig, ax = _diagram_axes(ax, width=1.2 + 1.15 * T + (1.8 if folded else 0), height=2.6)
     if folded:
@@ -120,7 +121,7 @@ def draw_bidirectional_rnn(T: int = 4, ax=None):
     Returns:
         the matplotlib Figure.
     """
-    T = _check_count("T", T, 1, 8)
+    T = _check_count("draw_bidirectional_rnn", "T", T, 1, 8)
     fig, ax = _diagram_axes(ax, width=1.3 + 1.15 * T, height=3.9)
     y_fwd, y_bwd = 0.0, _LAYER
     for t in range(1, T + 1):
@@ -160,8 +161,8 @@ def draw_stacked_rnn(T: int = 4, L: int = 2, ax=None):
     Returns:
         the matplotlib Figure.
     """
-    T = _check_count("T", T, 1, 8)
-    L = _check_count("L", L, 1, 4)
+    T = _check_count("draw_stacked_rnn", "T", T, 1, 8)
+    L = _check_count("draw_stacked_rnn", "L", L, 1, 4)
     fig, ax = _diagram_axes(ax, width=1.3 + 1.15 * T, height=1.6 + 1.05 * L)
     for layer in range(1, L + 1):
         y = (layer - 1) * _LAYER
@@ -199,10 +200,9 @@ def hidden_state_heatmap(hs, tokens, ax=None, title=None):
 
     hs = np.asarray(hs, dtype=float)
     if hs.ndim != 2 or hs.shape[0] != len(tokens):
-        raise ValueError(
-            f"hs must have shape (T, H) with T = len(tokens) = {len(tokens)}, got {hs.shape}. "
-            "Hint: for a batch result of shape (T, N, H) pass hs[:, n]"
-        )
+        raise argument_error("hidden_state_heatmap", "hs",
+                             f"must have shape (T, H) with T = len(tokens) = {len(tokens)}, got {hs.shape}",
+                             "for a batch result of shape (T, N, H) pass hs[:, n]")
     fig, ax = figure_for(ax, width=0.9 * len(tokens) + 1.8, height=2.8)
     image = ax.imshow(hs.T, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto")
     ax.set_xticks(range(len(tokens)), tokens)

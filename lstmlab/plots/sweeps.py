@@ -4,14 +4,16 @@ Each function takes measurements made by the caller and returns a matplotlib Fig
 
 from __future__ import annotations
 
+from lstmlab.errors import argument_error
+
 from ._base import MODEL_COLOURS, MODEL_LINESTYLES, MODEL_MARKERS, every, figure_for, new_figure
 
 # Bars of each cell also carry a hatch, so success rates do not differ by colour alone.
 _HATCHES = {"rnn": "", "lstm": "//", "gru": ".."}
 def _sweep_runs(runs, where: str):
     if not runs:
-        raise ValueError(f"{where}: argument 'runs' is empty. Hint: pass the 'runs' list of a "
-                         "book/data/*_sweep.json file (experiments/sweep.py writes them)")
+        raise argument_error(where, "runs", "is empty", "pass the 'runs' list of a book/data/*_sweep.json file "
+                             "(experiments/sweep.py writes them)")
     Ts = sorted({r["T"] for r in runs})
     cells = [c for c in MODEL_COLOURS if any(r["cell"] == c for r in runs)]
     return Ts, cells

@@ -31,7 +31,7 @@ class _CellBase(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
-        _check_sizes(type(self).__name__, input_size, hidden_size, bias)
+        check_sizes(type(self).__name__, input_size, hidden_size, bias)
         factory = {"device": device, "dtype": dtype}
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -112,7 +112,7 @@ class RNNCell(_CellBase):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
                  nonlinearity: str = "tanh", device=None, dtype=None):
-        _check_nonlinearity("RNNCell", nonlinearity)
+        check_nonlinearity("RNNCell", nonlinearity)
         super().__init__(input_size, hidden_size, bias, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity
 
@@ -138,7 +138,7 @@ class LSTMCell(_CellBase):
         if hx is None:
             h = c = x.new_zeros(x.shape[0], self.hidden_size)
         else:
-            _check_pair("LSTMCell", hx, "(h_0, c_0)")
+            check_pair("LSTMCell", hx, "(h_0, c_0)")
             h = self._prepare_state("hx[0]", hx[0], x, batched)
             c = self._prepare_state("hx[1]", hx[1], x, batched)
         gx = input_projection(x, self.weight_ih, self._folded_bias())  # (N, 4H)
@@ -163,7 +163,7 @@ class GRUCell(_CellBase):
 
 
 # -- constructor checks, shared with the sequence modules ----------------------------------
-def _check_sizes(owner: str, input_size, hidden_size, bias) -> None:
+def check_sizes(owner: str, input_size, hidden_size, bias) -> None:
     for label, value in (("input_size", input_size), ("hidden_size", hidden_size)):
         if not isinstance(value, int) or isinstance(value, bool):
             raise TypeError(f"{owner}: {label} should be of type int, got: {type(value).__name__}")
@@ -173,12 +173,12 @@ def _check_sizes(owner: str, input_size, hidden_size, bias) -> None:
         raise TypeError(f"{owner}: bias should be of type bool, got: {type(bias).__name__}")
 
 
-def _check_nonlinearity(owner: str, nonlinearity) -> None:
+def check_nonlinearity(owner: str, nonlinearity) -> None:
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"{owner}: unknown nonlinearity {nonlinearity!r}. Select from 'tanh' or 'relu'.")
 
 
-def _check_pair(owner: str, hx, symbolic: str) -> None:
+def check_pair(owner: str, hx, symbolic: str) -> None:
     """An LSTM state must be a pair of tensors ``(h, c)``."""
     if not isinstance(hx, (tuple, list)) or len(hx) != 2:
         raise _checks.RNNInputError(

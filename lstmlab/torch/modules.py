@@ -33,7 +33,7 @@ from torch import Tensor, nn
 
 from lstmlab.torch import _checks
 from lstmlab.torch._equations import gru_step, input_projection, lstm_step, rnn_step
-from lstmlab.torch.cells import _check_nonlinearity, _check_pair, _check_sizes
+from lstmlab.torch.cells import check_nonlinearity, check_pair, check_sizes
 
 __all__ = ["RNN", "LSTM", "GRU"]
 
@@ -49,7 +49,7 @@ class _RNNBase(nn.Module):
                  proj_size: int = 0, device=None, dtype=None):
         super().__init__()
         name = type(self).__name__
-        _check_sizes(name, input_size, hidden_size, bias)
+        check_sizes(name, input_size, hidden_size, bias)
         if not isinstance(num_layers, int) or isinstance(num_layers, bool) or num_layers <= 0:
             raise ValueError(f"{name}: num_layers must be an int greater than zero, got {num_layers!r}")
         if not isinstance(batch_first, bool):
@@ -154,7 +154,7 @@ class _RNNBase(nn.Module):
             if hx is None:
                 h0 = c0 = x.new_zeros(lk, n, self.hidden_size)
             else:
-                _check_pair(name, hx, "(h_0, c_0)")
+                check_pair(name, hx, "(h_0, c_0)")
                 h0 = self._prepare_state("hx[0]", hx[0], n, batched, lk)
                 c0 = self._prepare_state("hx[1]", hx[1], n, batched, lk)
         else:
@@ -240,7 +240,7 @@ class RNN(_RNNBase):
     def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
                  nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
                  dropout: float = 0.0, bidirectional: bool = False, device=None, dtype=None):
-        _check_nonlinearity("RNN", nonlinearity)
+        check_nonlinearity("RNN", nonlinearity)
         super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, device=device, dtype=dtype)
         self.nonlinearity = nonlinearity

@@ -9,10 +9,10 @@ imported only when ``train_torch`` runs.
 from lstmlab.train.config import CELLS, CLIPS, TrainConfig
 from lstmlab.train.history import History
 from lstmlab.train.numpy_loop import train_numpy
-from lstmlab.train.tasks import TASKS, Batch, TaskSpec, get_task
+from lstmlab.train.tasks import TASKS, ReadoutBatch, TaskSpec, get_task
 
 
-def train_torch(*args, **kwargs):  # noqa: D103 - documented in torch_loop
+def train_torch(*args, **kwargs):  # documented in torch_loop
     from lstmlab.train.torch_loop import train_torch as _train_torch
 
     return _train_torch(*args, **kwargs)
@@ -20,5 +20,5 @@ def train_torch(*args, **kwargs):  # noqa: D103 - documented in torch_loop
 
 train_torch.__doc__ = "Train in PyTorch; see :func:`lstmlab.train.torch_loop.train_torch`."
 
-__all__ = ["CELLS", "CLIPS", "TASKS", "Batch", "History", "TaskSpec", "TrainConfig",
+__all__ = ["CELLS", "CLIPS", "TASKS", "ReadoutBatch", "History", "TaskSpec", "TrainConfig",
            "get_task", "train_numpy", "train_torch"]

@@ -6,7 +6,7 @@ import numpy as np
 
 from lstmlab.numpy import init_params
 from lstmlab.train.config import TrainConfig
-from lstmlab.train.tasks import Batch, TaskSpec
+from lstmlab.train.tasks import ReadoutBatch, TaskSpec
 
 # Evaluation runs in chunks so that a (T, N, H) cache of a long test set never fills memory.
 EVAL_CHUNK = 500
@@ -43,14 +43,14 @@ def initial_weights(config: TrainConfig, spec: TaskSpec, rng: np.random.Generato
     return cell, head
 
 
-def chunks(batch: Batch, size: int = EVAL_CHUNK):
+def chunks(batch: ReadoutBatch, size: int = EVAL_CHUNK):
     """Split a batch along N into pieces of at most ``size`` sequences."""
     N = batch.x.shape[1]
     for start in range(0, N, size):
         yield batch.take(slice(start, start + size))
 
 
-def count_correct(logits: np.ndarray, batch: Batch) -> tuple[int, int]:
+def count_correct(logits: np.ndarray, batch: ReadoutBatch) -> tuple[int, int]:
     """(correct argmax predictions, counted positions); ``batch.score_mask`` picks positions."""
     hit = logits.argmax(axis=-1) == batch.y
     if batch.score_mask is not None:

@@ -4,26 +4,75 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from lstmlab.errors import argument_error
 
 CELLS = ("rnn", "lstm", "gru")
 CLIPS = ("norm", "value", "none")
 
 
-def _fail(name: str, expected: str, got, hint: str) -> ValueError:
-    return ValueError(f"TrainConfig: argument '{name}' must be {expected}, got {got!r}. Hint: {hint}")
+def _fail(where: str, name: str, expected: str, got, hint: str) -> ValueError:
+    return argument_error(where, name, f"must be {expected}, got {got!r}", hint)
 
 
-def _positive_int(name: str, value, hint: str) -> None:
+def _positive_int(where: str, name: str, value, hint: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise _fail(name, "a positive int", value, hint)
+        raise _fail(where, name, "a positive int", value, hint)
 
 
-def _positive_float(name: str, value, hint: str) -> None:
+def _positive_float(where: str, name: str, value, hint: str) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
         math.isfinite(value) and value > 0
     ):
-        raise _fail(name, "a finite number > 0", value, hint)
+        raise _fail(where, name, "a finite number > 0", value, hint)
+
+
+def check_settings(where: str, settings: Mapping) -> None:
+    """Check the fields of a :class:`TrainConfig` (a mapping of every field to its value).
+
+    ``where`` is the public function called: ``TrainConfig`` itself, or a loop such as
+    ``train_numpy`` given the settings as keywords, so the message names what the user called.
+    """
+    from lstmlab.train.tasks import TASKS  # late: tasks imports lstmlab.data
+
+    s = settings
+    if s["task"] not in TASKS:
+        raise _fail(where, "task", f"one of {sorted(TASKS)}", s["task"],
+                    "the tasks are the generators of lstmlab.data")
+    if s["cell"] not in CELLS:
+        raise _fail(where, "cell", f"one of {list(CELLS)}", s["cell"],
+                    "'rnn' is the tanh RNN; 'lstm' and 'gru' are the gated cells")
+    if s["clip"] not in CLIPS:
+        raise _fail(where, "clip", f"one of {list(CLIPS)}", s["clip"],
+                    "'norm' rescales the whole gradient, 'value' clips each entry, "
+                    "'none' leaves it alone")
+    _positive_int(where, "T", s["T"], "the sequence length (the delay for the copy task), e.g. T=50")
+    _positive_int(where, "hidden_size", s["hidden_size"], "e.g. hidden_size=64")
+    _positive_int(where, "steps", s["steps"], "the number of optimiser steps, e.g. steps=1000")
+    _positive_int(where, "batch_size", s["batch_size"], "sequences per step, e.g. batch_size=64")
+    _positive_int(where, "eval_every", s["eval_every"], "e.g. eval_every=100")
+    _positive_int(where, "eval_size", s["eval_size"], "e.g. eval_size=512")
+    _positive_int(where, "test_size", s["test_size"], "e.g. test_size=2000")
+    _positive_float(where, "lr", s["lr"], "Adam's usual learning rates are 1e-3 to 1e-2")
+    _positive_float(where, "max_norm", s["max_norm"], "a norm threshold such as 1.0")
+    _positive_float(where, "clip_value", s["clip_value"], "an entry bound such as 0.5")
+    seed = s["seed"]
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise _fail(where, "seed", "an int >= 0", seed, "e.g. seed=0")
+    forget_bias = s["forget_bias"]
+    if forget_bias is not None:
+        if s["cell"] != "lstm":
+            raise _fail(where, "forget_bias", "None for a non-LSTM cell", forget_bias,
+                        f"only an LSTM has a forget gate; drop forget_bias for cell={s['cell']!r}")
+        if isinstance(forget_bias, bool) or not isinstance(forget_bias, (int, float)) \
+                or not math.isfinite(forget_bias):
+            raise _fail(where, "forget_bias", "a finite number or None", forget_bias,
+                        "0.0 keeps torch.nn's random draw (mean 0); 1.0 is the usual choice")
+    if not isinstance(s["task_kwargs"], dict):
+        raise _fail(where, "task_kwargs", "a dict", s["task_kwargs"],
+                    "keyword arguments for the task generator, e.g. {}")
 
 
 @dataclass(frozen=True)
@@ -70,41 +119,7 @@ class TrainConfig:
     task_kwargs: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from lstmlab.train.tasks import TASKS  # late: tasks imports lstmlab.data
-
-        if self.task not in TASKS:
-            raise _fail("task", f"one of {sorted(TASKS)}", self.task,
-                        "the tasks are the generators of lstmlab.data")
-        if self.cell not in CELLS:
-            raise _fail("cell", f"one of {list(CELLS)}", self.cell,
-                        "'rnn' is the tanh RNN; 'lstm' and 'gru' are the gated cells")
-        if self.clip not in CLIPS:
-            raise _fail("clip", f"one of {list(CLIPS)}", self.clip,
-                        "'norm' rescales the whole gradient, 'value' clips each entry, "
-                        "'none' leaves it alone")
-        _positive_int("T", self.T, "the sequence length (the delay for the copy task), e.g. T=50")
-        _positive_int("hidden_size", self.hidden_size, "e.g. hidden_size=64")
-        _positive_int("steps", self.steps, "the number of optimiser steps, e.g. steps=1000")
-        _positive_int("batch_size", self.batch_size, "sequences per step, e.g. batch_size=64")
-        _positive_int("eval_every", self.eval_every, "e.g. eval_every=100")
-        _positive_int("eval_size", self.eval_size, "e.g. eval_size=512")
-        _positive_int("test_size", self.test_size, "e.g. test_size=2000")
-        _positive_float("lr", self.lr, "Adam's usual learning rates are 1e-3 to 1e-2")
-        _positive_float("max_norm", self.max_norm, "a norm threshold such as 1.0")
-        _positive_float("clip_value", self.clip_value, "an entry bound such as 0.5")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            raise _fail("seed", "an int >= 0", self.seed, "e.g. seed=0")
-        if self.forget_bias is not None:
-            if self.cell != "lstm":
-                raise _fail("forget_bias", "None for a non-LSTM cell", self.forget_bias,
-                            f"only an LSTM has a forget gate; drop forget_bias for cell={self.cell!r}")
-            if isinstance(self.forget_bias, bool) or not isinstance(self.forget_bias, (int, float)) \
-                    or not math.isfinite(self.forget_bias):
-                raise _fail("forget_bias", "a finite number or None", self.forget_bias,
-                            "0.0 keeps torch.nn's random draw (mean 0); 1.0 is the usual choice")
-        if not isinstance(self.task_kwargs, dict):
-            raise _fail("task_kwargs", "a dict", self.task_kwargs,
-                        "keyword arguments for the task generator, e.g. {}")
+        check_settings("TrainConfig", {f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
 
     @property
     def effective_forget_bias(self) -> float:

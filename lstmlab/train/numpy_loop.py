@@ -28,9 +28,10 @@ from lstmlab.numpy import (
 )
 from lstmlab.train._common import chunks, count_correct, initial_weights, seed_streams
 from lstmlab.train._progress import progress_bar
-from lstmlab.train.config import TrainConfig
+from lstmlab.errors import argument_error
+from lstmlab.train.config import TrainConfig, check_settings
 from lstmlab.train.history import History
-from lstmlab.train.tasks import Batch, TaskSpec, get_task
+from lstmlab.train.tasks import ReadoutBatch, TaskSpec, get_task
 
 _CELL_KEYS = ("W_ih", "W_hh", "b_ih", "b_hh")
 
@@ -57,13 +58,13 @@ def _recurrent_backward(cell: str, dhs, cache) -> dict:
     return dict(zip(_CELL_KEYS, dweights))
 
 
-def _loss(spec: TaskSpec, out, batch: Batch):
+def _loss(spec: TaskSpec, out, batch: ReadoutBatch):
     if spec.kind == "regression":
         return mse_loss(out, batch.y)
     return softmax_cross_entropy(out, batch.y)
 
 
-def _read_out(hs, batch: Batch):
+def _read_out(hs, batch: ReadoutBatch):
     """The hidden states the head sees: every step, the last, or step ``read_at[i]``."""
     if batch.per_step:
         return hs  # (T, N, H)
@@ -72,7 +73,7 @@ def _read_out(hs, batch: Batch):
     return hs[batch.read_at, np.arange(hs.shape[1])]  # (N, H), padded sequences
 
 
-def loss_and_grads(config: TrainConfig, spec: TaskSpec, params: dict, batch: Batch):
+def loss_and_grads(config: TrainConfig, spec: TaskSpec, params: dict, batch: ReadoutBatch):
     """One forward and backward pass.
 
     ``params`` holds the cell's ``W_ih, W_hh, b_ih, b_hh`` and the head's ``W (M, H)``,
@@ -98,7 +99,7 @@ def loss_and_grads(config: TrainConfig, spec: TaskSpec, params: dict, batch: Bat
     return loss, grads, out
 
 
-def evaluate(config: TrainConfig, spec: TaskSpec, params: dict, batch: Batch):
+def evaluate(config: TrainConfig, spec: TaskSpec, params: dict, batch: ReadoutBatch):
     """(mean loss, accuracy or None) over a batch, forward only, in chunks."""
     total, correct, counted, weight = 0.0, 0, 0, 0
     for part in chunks(batch):
@@ -126,7 +127,7 @@ def train_numpy(config: TrainConfig | None = None, *, progress: bool = True, **o
     clipping, clips as configured and takes an Adam step.  ``progress=False`` silences the
     tqdm bar.  Same config (seed included) gives the same History, bit for bit.
     """
-    config = _resolve(config, overrides)
+    config = resolve_config("train_numpy", config, overrides)
     spec = get_task(config)
     streams = seed_streams(config.seed)
     cell, head = initial_weights(config, spec, streams["init"])
@@ -153,7 +154,7 @@ def train_numpy(config: TrainConfig | None = None, *, progress: bool = True, **o
                 c, n = count_correct(out, batch)
                 hist.accuracy.append(c / n)
             if step % config.eval_every == 0 or step == config.steps:
-                _record_eval(hist, step, *evaluate(config, spec, params, val))
+                record_eval(hist, step, *evaluate(config, spec, params, val))
                 bar.set_postfix(loss=f"{hist.eval_loss[-1]:.4g}", refresh=False)
             bar.update()
     test = spec.sample(config.test_size, streams["test"])
@@ -168,27 +169,32 @@ def _global_norm(grads: dict) -> float:
     return float(np.sqrt(sum(np.sum(g * g) for g in grads.values())))
 
 
-def _record_eval(hist: History, step: int, loss: float, accuracy) -> None:
+def record_eval(hist: History, step: int, loss: float, accuracy) -> None:
+    """Append one evaluation (step, loss, accuracy if any) to ``hist``; both loops use it."""
     hist.eval_step.append(step)
     hist.eval_loss.append(float(loss))
     if accuracy is not None:
         hist.eval_accuracy.append(float(accuracy))
 
 
-def _resolve(config: TrainConfig | None, overrides: dict) -> TrainConfig:
-    """A TrainConfig from an optional base config and keyword overrides."""
+def resolve_config(where: str, config: TrainConfig | None, overrides: dict) -> TrainConfig:
+    """A TrainConfig from an optional base config and keyword overrides; errors name ``where``
+    (the loop the user called)."""
     if config is not None and not isinstance(config, TrainConfig):
-        raise ValueError(
-            f"train: argument 'config' must be a TrainConfig or None, got "
-            f"{type(config).__name__}. Hint: pass settings as keywords, e.g. train_numpy(T=20)"
-        )
-    known = {f.name for f in dataclasses.fields(TrainConfig)}
-    unknown = sorted(set(overrides) - known)
+        raise argument_error(where, "config", f"must be a TrainConfig or None, got {type(config).__name__}",
+                             f"pass settings as keywords, e.g. {where}(T=20)")
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    unknown = sorted(set(overrides) - set(fields))
     if unknown:
-        raise ValueError(
-            f"train: unknown setting(s) {unknown}; expected keywords among {sorted(known)}. "
-            "Hint: see lstmlab.train.TrainConfig for what each one means"
-        )
+        others = f" (nor are {unknown[1:]})" if len(unknown) > 1 else ""
+        raise argument_error(where, unknown[0], f"is not a setting{others}; expected keywords among {sorted(fields)}",
+                             "see lstmlab.train.TrainConfig for what each one means")
+    if config is None:
+        base = {name: (f.default_factory() if f.default is dataclasses.MISSING else f.default)
+                for name, f in fields.items()}
+    else:
+        base = {name: getattr(config, name) for name in fields}
+    check_settings(where, {**base, **overrides})
     if config is None:
         return TrainConfig(**overrides)
     return dataclasses.replace(config, **overrides) if overrides else config

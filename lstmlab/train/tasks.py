@@ -20,16 +20,22 @@ where a memoryless model is right 1 time in ``n_symbols``; the blanks would infl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
 from lstmlab import data
+from lstmlab.errors import argument_error
 
 
 @dataclass
-class Batch:
-    """One batch, time-major, ready for a loop.
+class ReadoutBatch:
+    """One batch, time-major, as a training loop reads it out and scores it.
+
+    Made from a :class:`lstmlab.data.Batch` (what a generator draws: inputs, targets, and the
+    ``lengths`` and ``vocab`` that describe them) by saying where the loop reads each
+    sequence's prediction (``read_at``) and which positions its accuracy counts
+    (``score_mask``).
 
     x: (T, N, D) float64 inputs.
     y: targets: ``(N, 1)`` float (regression), ``(N,)`` int labels (one label per sequence) or
@@ -53,10 +59,10 @@ class Batch:
         """How many positions the batch's mean loss averages over (to merge chunk means)."""
         return int(self.y.size)
 
-    def take(self, sl: slice) -> "Batch":
+    def take(self, sl: slice) -> ReadoutBatch:
         """The sequences ``sl`` of the batch (a slice along N)."""
         y = self.y[:, sl] if self.per_step else self.y[sl]
-        return Batch(
+        return ReadoutBatch(
             x=self.x[:, sl], y=y,
             read_at=None if self.read_at is None else self.read_at[sl],
             score_mask=None if self.score_mask is None else self.score_mask[:, sl],
@@ -76,9 +82,9 @@ class TaskSpec:
     metric: str  # "mse", "cross_entropy" (lower is better) or "accuracy" (higher is better)
     baseline: float  # the headline metric of the best memoryless predictor
     baseline_note: str
-    draw: Callable[[int, np.random.Generator], Batch]
+    draw: Callable[[int, np.random.Generator], ReadoutBatch]
 
-    def sample(self, n: int, rng: np.random.Generator) -> Batch:
+    def sample(self, n: int, rng: np.random.Generator) -> ReadoutBatch:
         """``n`` fresh sequences drawn from ``rng`` (which advances)."""
         return self.draw(n, rng)
 
@@ -86,10 +92,10 @@ class TaskSpec:
 def _check_kwargs(task: str, kwargs: dict, allowed: tuple[str, ...]) -> None:
     unknown = sorted(set(kwargs) - set(allowed))
     if unknown:
-        raise ValueError(
-            f"TrainConfig: argument 'task_kwargs' has {unknown}, which task {task!r} does not "
-            f"take; expected keys among {list(allowed)}. Hint: see lstmlab.data for the "
-            f"generator's arguments"
+        raise argument_error(
+            "TrainConfig", "task_kwargs",
+            f"has {unknown}, which task {task!r} does not take; expected keys among {list(allowed)}",
+            "see lstmlab.data for the generator's arguments",
         )
 
 
@@ -99,7 +105,7 @@ def _adding(config) -> TaskSpec:
 
     def draw(n, rng):
         b = data.adding_problem(n, T, rng)
-        return Batch(x=b.x, y=b.y)
+        return ReadoutBatch(x=b.x, y=b.y)
 
     return TaskSpec("adding", T, 2, 1, "regression", False, "mse", data.ADDING_BASELINE_MSE,
                     "predict the mean sum 1 (MSE 1/6)", draw)
@@ -123,7 +129,7 @@ def _adding_hochreiter(config) -> TaskSpec:
 
     def draw(n, rng):
         b = data.adding_problem(n, T, rng, variant="hochreiter")
-        return Batch(x=b.x, y=b.y, read_at=b.lengths - 1)
+        return ReadoutBatch(x=b.x, y=b.y, read_at=b.lengths - 1)
 
     return TaskSpec("adding_hochreiter", T, 2, 1, "regression", False, "mse",
                     hochreiter_baseline_mse(T) if T >= 4 else float("nan"),
@@ -139,7 +145,7 @@ def _copy(config) -> TaskSpec:
         b = data.copy_task(n, T, rng, n_symbols=n_symbols, seq_len=seq_len)
         score = np.zeros(b.y.shape, dtype=bool)
         score[-seq_len:] = True  # the recalled symbols
-        return Batch(x=b.x, y=b.y, score_mask=score)
+        return ReadoutBatch(x=b.x, y=b.y, score_mask=score)
 
     return TaskSpec("copy", T, n_symbols + 2, n_symbols + 2, "classification", True,
                     "cross_entropy", data.copy_baseline_cross_entropy(T, n_symbols, seq_len),
@@ -153,7 +159,7 @@ def _temporal_order(config) -> TaskSpec:
 
     def draw(n, rng):
         b = data.temporal_order(n, T, rng, variable_length=variable)
-        return Batch(x=b.x, y=b.y, read_at=None if b.lengths is None else b.lengths - 1)
+        return ReadoutBatch(x=b.x, y=b.y, read_at=None if b.lengths is None else b.lengths - 1)
 
     C = len(data.TEMPORAL_ORDER_CLASSES)
     return TaskSpec("temporal_order", T, len(data.TEMPORAL_ORDER_SYMBOLS), C, "classification",
@@ -168,7 +174,7 @@ def _agreement(config) -> TaskSpec:
 
     def draw(n, rng):
         b = data.agreement(n, gap, rng, attractor=attractor)
-        return Batch(x=data.one_hot(b.x, V), y=b.y)  # (gap + 2, N, V)
+        return ReadoutBatch(x=data.one_hot(b.x, V), y=b.y)  # (gap + 2, N, V)
 
     return TaskSpec("agreement", gap, V, len(data.AGREEMENT_VERBS), "classification", False,
                     "accuracy", 0.5, "chance: 'was' or 'were'", draw)
@@ -186,4 +192,9 @@ TASKS: dict[str, Callable] = {
 
 def get_task(config) -> TaskSpec:
     """The :class:`TaskSpec` for ``config.task`` at length ``config.T``."""
+    from lstmlab.train.config import TrainConfig  # late: config imports this module's TASKS
+
+    if not isinstance(config, TrainConfig):
+        raise argument_error("get_task", "config", f"must be a TrainConfig, got {type(config).__name__}",
+                             "get_task(TrainConfig(task='adding', T=50)); a task name alone has no length")
     return TASKS[config.task](config)

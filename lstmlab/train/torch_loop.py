@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 
+from lstmlab.errors import argument_error
 from lstmlab.train._common import chunks, initial_weights, seed_streams
 from lstmlab.train._progress import progress_bar
 from lstmlab.train.config import TrainConfig
 from lstmlab.train.history import History
-from lstmlab.train.numpy_loop import _record_eval, _resolve
-from lstmlab.train.tasks import Batch, TaskSpec, get_task
+from lstmlab.train.numpy_loop import record_eval, resolve_config
+from lstmlab.train.tasks import ReadoutBatch, TaskSpec, get_task
 
 IMPLS = ("lstmlab", "torch.nn")
 
@@ -40,10 +41,8 @@ def build_model(config: TrainConfig, spec: TaskSpec, impl: str = "lstmlab"):
     from torch import nn
 
     if impl not in IMPLS:
-        raise ValueError(
-            f"train_torch: argument 'impl' must be one of {list(IMPLS)}, got {impl!r}. "
-            "Hint: 'lstmlab' is written from the equations, 'torch.nn' uses torch's fused kernels"
-        )
+        raise argument_error("train_torch", "impl", f"must be one of {list(IMPLS)}, got {impl!r}",
+                             "'lstmlab' is written from the equations, 'torch.nn' uses torch's fused kernels")
     if impl == "lstmlab":
         import lstmlab.torch as rnn_lib
     else:
@@ -81,7 +80,7 @@ class _Device:
     def __init__(self, torch, device, dtype):
         self.torch, self.device, self.dtype = torch, device, dtype
 
-    def batch(self, b: Batch, spec: TaskSpec):
+    def batch(self, b: ReadoutBatch, spec: TaskSpec):
         t = self.torch
         x = t.as_tensor(b.x, dtype=self.dtype).to(self.device, non_blocking=True)
         if spec.kind == "regression":
@@ -110,7 +109,7 @@ def _loss_and_hits(torch, spec: TaskSpec, out, y, score_mask):
     return loss, (hit & score_mask).sum(), score_mask.sum()
 
 
-def _evaluate(torch, spec: TaskSpec, model, dev: _Device, batch: Batch):
+def _evaluate(torch, spec: TaskSpec, model, dev: _Device, batch: ReadoutBatch):
     total, weight, correct, counted = 0.0, 0, 0, 0
     with torch.no_grad():
         for part in chunks(batch):
@@ -138,25 +137,19 @@ def train_torch(config: TrainConfig | None = None, *, impl: str = "lstmlab", dev
     gives the same History, bit for bit.
     """
     torch = _torch()
-    config = _resolve(config, overrides)
+    config = resolve_config("train_torch", config, overrides)
     dtype = torch.float32 if dtype is None else dtype
     if dtype not in (torch.float32, torch.float64):
-        raise ValueError(
-            f"train_torch: argument 'dtype' must be torch.float32 or torch.float64, got {dtype!r}. "
-            "Hint: float64 matches the NumPy loop, float32 is faster"
-        )
+        raise argument_error("train_torch", "dtype", f"must be torch.float32 or torch.float64, got {dtype!r}",
+                             "float64 matches the NumPy loop, float32 is faster")
     try:
         device = torch.device(device)
     except (RuntimeError, TypeError) as err:
-        raise ValueError(
-            f"train_torch: argument 'device' must name a torch device, got {device!r} ({err}). "
-            "Hint: 'cpu' or 'cuda'"
-        ) from None
+        raise argument_error("train_torch", "device", f"must name a torch device, got {device!r} ({err})",
+                             "'cpu' or 'cuda'") from None
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"train_torch: argument 'device' is {str(device)!r} but no CUDA GPU is visible. "
-            "Hint: use device='cpu', or check torch.cuda.is_available()"
-        )
+        raise argument_error("train_torch", "device", f"is {str(device)!r} but no CUDA GPU is visible",
+                             "use device='cpu', or check torch.cuda.is_available()")
     spec = get_task(config)
     model = build_model(config, spec, impl).to(device=device, dtype=dtype)
     params = list(model.parameters())
@@ -192,7 +185,7 @@ def train_torch(config: TrainConfig | None = None, *, impl: str = "lstmlab", dev
                 pending["count"].append(n)
             if step % config.eval_every == 0 or step == config.steps:
                 _flush(torch, hist, pending, config.steps)
-                _record_eval(hist, step, *_evaluate(torch, spec, model, dev, val))
+                record_eval(hist, step, *_evaluate(torch, spec, model, dev, val))
                 bar.set_postfix(loss=f"{hist.eval_loss[-1]:.4g}", refresh=False)
             bar.update()
     test = spec.sample(config.test_size, streams["test"])

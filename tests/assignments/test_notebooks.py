@@ -12,7 +12,7 @@ import pytest
 from .course import NOTEBOOKS, REPO
 
 sys.path.insert(0, str(NOTEBOOKS))
-import build  # noqa: E402  (notebooks/build.py)
+import build  # notebooks/build.py
 
 CHAPTERS = {"01-rnn", "02-long-term-dependencies", "03-vanishing-exploding", "04-clipping", "05-lstm",
             "06-bptt", "07-gru", "08-pytorch-gpu", "09-experiments", "10-where-next"}

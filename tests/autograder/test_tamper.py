@@ -61,7 +61,8 @@ def build_cases(release: Path, course: Path, subs_root: Path):
     cases["sys_exit"] = later("import sys\nsys.exit()\n")
     cases["os_exit"] = later("import os\nos._exit(0)\n")
     cases["memory_bomb"] = later("blocks = []\nwhile True:\n    blocks.append(bytearray(256 * 1024**2))\n")
-    cases["fork_bomb"] = later("import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n")
+    cases["fork_bomb"] = later(
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n")
     cases["print_gigabytes"] = later("while True:\n    print('x' * 100_000)\n")
     cases["patch_numpy"] = later("""
         import numpy as np

@@ -1,5 +1,7 @@
 """Build the book once per test session, strictly, for test_build, test_links and test_browser.
 
+The Chinese edition (``zh_book_build``) is built after it, for test_editions and the browser.
+
 The build is the one CI and ``make book-strict`` run::
 
     jupyter-book build . --all -W -n --keep-going
@@ -46,6 +48,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
+ZH_HTML_DIR = HTML_DIR / "zh"
+ZH_BUILD_LOG = BUILD_DIR / "book-build-zh.log"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,7 +81,13 @@ def strict_build_command() -> list[str]:
     return [str(jupyter_book), "build", str(ROOT), "--all", "-W", "-n", "--keep-going"]
 
 
-def run_strict_build() -> BookBuild:
+def zh_build_command() -> list[str]:
+    """The Chinese edition's strict build (book/editions.py), with this interpreter."""
+    return [sys.executable, str(ROOT / "book" / "editions.py"), "build", "zh_CN", "--all", "--strict"]
+
+
+def run_build(command: list[str], html_dir: Path, log_path: Path) -> BookBuild:
+    """Run one book build under the build lock; its log goes to ``log_path``."""
     BUILD_DIR.mkdir(exist_ok=True)
     env = dict(os.environ)
     # jupyter-book starts kernels with `python -m ipykernel_launcher`: the venv's bin comes first.
@@ -90,7 +100,7 @@ def run_strict_build() -> BookBuild:
         fcntl.flock(lock, fcntl.LOCK_EX)
         start = time.perf_counter()
         proc = subprocess.run(
-            strict_build_command(),
+            command,
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -99,14 +109,24 @@ def run_strict_build() -> BookBuild:
             check=False,
         )
         seconds = time.perf_counter() - start
-    BUILD_LOG.write_text(proc.stdout)
-    return BookBuild(proc.returncode, proc.stdout, seconds, HTML_DIR, BUILD_LOG)
+    log_path.write_text(proc.stdout)
+    return BookBuild(proc.returncode, proc.stdout, seconds, html_dir, log_path)
+
+
+def run_strict_build() -> BookBuild:
+    return run_build(strict_build_command(), HTML_DIR, BUILD_LOG)
 
 
 @pytest.fixture(scope="session")
 def book_build() -> BookBuild:
     """The strict build, run once however many book tests ask for it."""
     return run_strict_build()
+
+
+@pytest.fixture(scope="session")
+def zh_book_build(book_build: BookBuild) -> BookBuild:
+    """The Chinese edition, built strictly after the English one (whose execution cache it uses)."""
+    return run_build(zh_build_command(), ZH_HTML_DIR, ZH_BUILD_LOG)
 
 
 @pytest.fixture(scope="session")
@@ -124,7 +144,7 @@ def built_html(book_build: BookBuild) -> Path:
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Serves files without logging every request to stderr."""
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's name
+    def log_message(self, format, *args):  # `format`: the base class's parameter name
         pass
 
     def end_headers(self):

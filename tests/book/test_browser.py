@@ -113,3 +113,43 @@ def test_blocking_catches_an_external_request(offline, directory_server, tmp_pat
         seen = open_page(offline, url + "cdn.html", tmp_path / "cdn.png")
     assert seen["outside"] == ["https://cdn.example.net/x.js"]
     assert seen["brokenImages"] == ["missing.png"]
+
+
+def test_chinese_pages_render_offline(zh_book_build, served_book, offline):
+    """The Chinese edition as a reader meets it: typeset math, loaded figures, nothing from the web."""
+    shots = zh_book_build.html_dir.parent.parent / "screenshots" / "zh"
+    report = {}
+    for page in zh_book_build.pages():
+        relative = page.relative_to(zh_book_build.html_dir.parent)  # zh/book/...
+        if REDIRECT.search(page.read_text(encoding="utf-8")):
+            continue
+        seen = open_page(offline, served_book + str(relative), shots / f"{page.stem}.png")
+        problems = [
+            message for failed, message in (
+                (seen["status"] != 200, f"HTTP status {seen['status']}"),
+                (bool(seen["outside"]), f"requests to other hosts: {seen['outside']}"),
+                (bool(seen["script_errors"]), f"script errors: {seen['script_errors']}"),
+                (bool(seen["brokenImages"]), f"images that did not load: {seen['brokenImages']}"),
+                (seen["typeset"] < seen["mathSource"], f"{seen['mathSource']} math blocks, {seen['typeset']} typeset"),
+                (bool(seen["mathErrors"]), f"MathJax could not typeset: {seen['mathErrors']}"),
+                (bool(RAW_DISPLAY_MATH.findall(seen["text"])), "raw TeX left in the visible text"),
+            ) if failed
+        ]
+        if problems:
+            report[str(relative)] = problems
+    assert report == {}, f"Chinese pages that do not render as a reader would see them: {report}"
+
+
+def test_language_switch_leads_to_the_same_page(zh_book_build, served_book, offline):
+    """Clicking the switch on an English chapter opens its Chinese twin, and back."""
+    with offline(viewport={"width": 390, "height": 844}) as (page, _):
+        page.goto(served_book + "book/05-lstm.html", wait_until="load")
+        page.click("a.lstmlab-edition-switch")
+        page.wait_for_load_state("load")
+        assert page.url == served_book + "zh/book/05-lstm.html"
+        assert page.evaluate("document.documentElement.lang") == "zh-Hans"
+        assert "长短期记忆" in page.title()
+        page.click("a.lstmlab-edition-switch")
+        page.wait_for_load_state("load")
+        assert page.url == served_book + "book/05-lstm.html"
+        assert page.evaluate("document.documentElement.lang") == "en"

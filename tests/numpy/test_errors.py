@@ -118,10 +118,14 @@ def test_step_backward_checks_dc():
 @pytest.mark.parametrize(
     "kwargs, pattern",
     [
-        (dict(kind="lstmm", input_size=2, hidden_size=3), "kind must be one of"),
-        (dict(kind="lstm", input_size=0, hidden_size=3), "input_size must be a positive int"),
-        (dict(kind="rnn", input_size=2, hidden_size=3, forget_bias=1.0), "forget_bias applies to an LSTM only"),
-        (dict(kind="rnn", input_size=2, hidden_size=3, rng="seed"), "seed must be an int"),
+        (dict(kind="lstmm", input_size=2, hidden_size=3), r"^init_params: argument 'kind' must be one of .*Hint"),
+        (dict(kind="lstm", input_size=0, hidden_size=3), r"^init_params: argument 'input_size' must be a positive int"),
+        (dict(kind="lstm", input_size=2, hidden_size=True), r"^init_params: argument 'hidden_size' must be a positive"),
+        (dict(kind="rnn", input_size=2, hidden_size=3, forget_bias=1.0),
+         r"^init_params: argument 'forget_bias' applies to an LSTM only"),
+        (dict(kind="lstm", input_size=2, hidden_size=3, forget_bias=np.nan),
+         r"^init_params: argument 'forget_bias' must be a finite number"),
+        (dict(kind="rnn", input_size=2, hidden_size=3, rng="seed"), r"^init_params: argument 'rng' must be an int"),
     ],
 )
 def test_init_params_errors(kwargs, pattern):

@@ -60,7 +60,7 @@ def test_clip_grad_norm_matches_torch_and_keeps_direction():
         t.grad = t.clone()
     ttotal = torch.nn.utils.clip_grad_norm_(tensors, max_norm=1.5)
     assert total == pytest.approx(ttotal.item(), rel=1e-14)
-    for (k, c), t in zip(clipped.items(), tensors):
+    for c, t in zip(clipped.values(), tensors):
         np.testing.assert_allclose(c, t.grad.numpy(), rtol=1e-14)
     # direction kept: every array scaled by the same factor; new norm just below max_norm
     factor = clipped["W_ih"] / original["W_ih"]
@@ -96,8 +96,10 @@ def test_clip_grad_value_matches_torch():
     [
         (lambda p, g: sgd(p, g, lr=0), r"sgd: argument 'lr' must be a finite number > 0, got 0"),
         (lambda p, g: sgd(p, g, lr="fast"), r"sgd: argument 'lr' must be a finite number > 0, got 'fast'"),
-        (lambda p, g: clip_grad_norm(g, max_norm=-1), r"clip_grad_norm: argument 'max_norm' must be a finite number > 0, got -1"),
-        (lambda p, g: clip_grad_norm(g, max_norm=float("inf")), r"clip_grad_norm: argument 'max_norm' must be a finite number > 0, got inf"),
+        (lambda p, g: clip_grad_norm(g, max_norm=-1),
+         r"clip_grad_norm: argument 'max_norm' must be a finite number > 0, got -1"),
+        (lambda p, g: clip_grad_norm(g, max_norm=float("inf")),
+         r"clip_grad_norm: argument 'max_norm' must be a finite number > 0, got inf"),
         (lambda p, g: clip_grad_value(g, clip=0), r"clip_grad_value: argument 'clip' must be a finite number > 0"),
         (lambda p, g: Adam(p, lr=-1e-3), r"Adam: argument 'lr' must be a finite number > 0"),
         (lambda p, g: Adam(p, betas=(0.9, 1.0)), r"Adam: argument 'betas' must have betas\[1\] in \[0, 1\), got 1.0"),
@@ -116,12 +118,15 @@ def test_mismatched_grads_are_explained():
     params = _params(rng)
     grads = _grads(rng)
     grads["dW_hh"] = grads.pop("W_hh")
-    with pytest.raises(ValueError, match=r"sgd: argument 'grads' .*missing \['W_hh'\], unexpected \['dW_hh'\].*not 'dW_hh'"):
+    with pytest.raises(ValueError,
+                       match=r"sgd: argument 'grads' .*missing \['W_hh'\], unexpected \['dW_hh'\].*not 'dW_hh'"):
         sgd(params, grads, lr=0.1)
     grads = _grads(rng)
     grads["b_ih"] = grads["b_ih"][None, :]
-    with pytest.raises(ValueError, match=r"Adam.step: argument 'grads' entry 'b_ih' must have the shape of params\['b_ih'\], \(8,\), got \(1, 8\)"):
+    with pytest.raises(ValueError, match=r"Adam.step: argument 'grads' entry 'b_ih' must have the shape of "
+                                         r"params\['b_ih'\], \(8,\), got \(1, 8\)"):
         Adam(params).step(grads)
     params["W_hh"] = params["W_hh"].astype(int)
-    with pytest.raises(ValueError, match=r"sgd: argument 'params' entry 'W_hh' must be a floating-point NumPy array .* dtype int64"):
+    with pytest.raises(ValueError, match=r"sgd: argument 'params' entry 'W_hh' must be a floating-point "
+                                         r"NumPy array .* dtype int64"):
         sgd(params, _grads(rng), lr=0.1)

@@ -5,15 +5,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from lstmlab import plots  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
+from lstmlab import plots
 
 
 def test_learning_curves_one_line_per_run_in_the_cell_colour():

@@ -5,15 +5,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from lstmlab import plots  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
+from lstmlab import plots
 
 
 def cells(fig):
@@ -48,17 +40,17 @@ def test_diagrams_draw_on_a_given_axes():
 
 
 @pytest.mark.parametrize(
-    "call, name, got",
+    "call, where, name, got",
     [
-        (lambda: plots.draw_unrolled_rnn(0), "T", "0"),
-        (lambda: plots.draw_unrolled_rnn(9), "T", "9"),
-        (lambda: plots.draw_bidirectional_rnn(2.0), "T", "2.0"),
-        (lambda: plots.draw_stacked_rnn(3, 5), "L", "5"),
-        (lambda: plots.draw_stacked_rnn(True, 2), "T", "True"),
+        (lambda: plots.draw_unrolled_rnn(0), "draw_unrolled_rnn", "T", "0"),
+        (lambda: plots.draw_unrolled_rnn(9), "draw_unrolled_rnn", "T", "9"),
+        (lambda: plots.draw_bidirectional_rnn(2.0), "draw_bidirectional_rnn", "T", "2.0"),
+        (lambda: plots.draw_stacked_rnn(3, 5), "draw_stacked_rnn", "L", "5"),
+        (lambda: plots.draw_stacked_rnn(True, 2), "draw_stacked_rnn", "T", "True"),
     ],
 )
-def test_diagram_sizes_out_of_range_are_refused(call, name, got):
-    with pytest.raises(ValueError, match=rf"{name} must be an int in \[1, \d\], got {got}\. Hint"):
+def test_diagram_sizes_out_of_range_are_refused(call, where, name, got):
+    with pytest.raises(ValueError, match=rf"^{where}: argument '{name}' must be an int in \[1, \d\], got {got}\. Hint"):
         call()
 
 
@@ -71,7 +63,8 @@ def test_hidden_state_heatmap_shows_one_column_per_token():
 
 
 def test_hidden_state_heatmap_refuses_a_batch_or_a_token_count_mismatch():
-    with pytest.raises(ValueError, match=r"hs must have shape \(T, H\) with T = len\(tokens\) = 2, got \(3, 4\)"):
+    with pytest.raises(ValueError, match=r"^hidden_state_heatmap: argument 'hs' must have shape \(T, H\) "
+                                         r"with T = len\(tokens\) = 2, got \(3, 4\)"):
         plots.hidden_state_heatmap(np.zeros((3, 4)), ["a", "b"])
     with pytest.raises(ValueError, match=r"got \(3, 1, 4\)\. Hint: for a batch result"):
         plots.hidden_state_heatmap(np.zeros((3, 1, 4)), ["a", "b", "c"])

@@ -5,15 +5,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
-from lstmlab import cliff, plots  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
+from lstmlab import cliff, plots
 
 
 def test_gradient_norms_draw_one_log_curve_per_setting_with_the_data():

@@ -9,14 +9,6 @@ matplotlib.use("Agg")
 from lstmlab import plots  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    import matplotlib.pyplot as plt
-
-    plt.close("all")
-
-
 def test_cell_diagram_has_four_gates_and_the_pointwise_operations():
     from matplotlib.patches import Circle, FancyBboxPatch
 
@@ -65,8 +57,10 @@ def test_forget_bias_training_draws_every_run_and_one_label_per_bias():
 
 def test_truncation_bias_and_checkpointing_plot_their_numbers():
     ks = np.array([1, 2, 4])
-    fig = plots.truncation_bias(ks, {"a": {"cosine": np.array([0.1, 0.5, 0.9]), "rel_error": np.array([1.0, 0.5, 0.1])}}, T=4)
+    fig = plots.truncation_bias(
+        ks, {"a": {"cosine": np.array([0.1, 0.5, 0.9]), "rel_error": np.array([1.0, 0.5, 0.1])}}, T=4)
     np.testing.assert_array_equal(fig.axes[0].lines[0].get_ydata(), [0.1, 0.5, 0.9])
-    results = [dict(chunk=c, forward_bytes=b, peak_bytes=2 * b, seconds=0.01) for c, b in ((0, 2**20), (2, 2**18), (4, 2**17))]
+    results = [dict(chunk=c, forward_bytes=b, peak_bytes=2 * b, seconds=0.01)
+               for c, b in ((0, 2**20), (2, 2**18), (4, 2**17))]
     fig = plots.checkpointing_tradeoff(results, T=16)
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), [0.5, 0.25])  # MiB, peak, chunked only

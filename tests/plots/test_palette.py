@@ -39,7 +39,8 @@ def test_other_curves_differ_in_marker_and_dash():
 
 
 def test_too_few_colours_is_a_clear_error():
-    with pytest.raises(ValueError, match=r"line_styles: argument 'colours' has 1 entries, expected at least 2"):
+    expected = r"line_styles: argument 'colours' should have at least 2 entries \(one per label\) but has 1"
+    with pytest.raises(ValueError, match=expected):
         plots.line_styles(["a", "b"], colours=["#000000"])
 
 

@@ -31,21 +31,19 @@ def test_final_metric_draws_every_seed_and_the_median():
     fig = plots.sweep_final_metric(_runs(), "MSE", baseline={5: 0.16, 10: 0.17}, threshold=0.01,
                                    log=True)
     ax = fig.axes[0]
-    dots = [l for l in ax.lines if l.get_marker() in set(plots.MODEL_MARKERS.values())]
-    assert sum(len(l.get_ydata()) for l in dots) == 12  # 2 T x 2 cells x 3 seeds
-    medians = [l for l in ax.lines if l.get_marker() in ("None", "") and len(l.get_ydata()) == 2
-               and l.get_ydata()[0] == l.get_ydata()[1]]
+    dots = [line for line in ax.lines if line.get_marker() in set(plots.MODEL_MARKERS.values())]
+    assert sum(len(line.get_ydata()) for line in dots) == 12  # 2 T x 2 cells x 3 seeds
+    medians = [line for line in ax.lines if line.get_marker() in ("None", "") and len(line.get_ydata()) == 2
+               and line.get_ydata()[0] == line.get_ydata()[1]]
     assert any(np.isclose(m.get_ydata()[0], 0.2) for m in medians)  # RNN median at each T
     assert any(np.isclose(m.get_ydata()[0], 0.17) for m in medians)  # per-T baseline
     assert ax.get_yscale() == "log"
-    plots._pyplot().close(fig)
 
 
 def test_success_rates_label_k_over_n():
     fig = plots.success_rates(_runs(), lambda r: r["test_metric"] < 0.15)
     texts = sorted(t.get_text() for t in fig.axes[0].texts)
     assert texts == ["1/3", "1/3", "3/3", "3/3"]
-    plots._pyplot().close(fig)
 
 
 def test_curves_one_panel_per_T_and_one_line_per_run():
@@ -53,8 +51,7 @@ def test_curves_one_panel_per_T_and_one_line_per_run():
     assert len(fig.axes) == 2
     assert [ax.get_title() for ax in fig.axes] == ["T = 5", "T = 10"]
     # 6 runs per panel (x = their eval steps), plus the baseline and legend proxies.
-    assert sum(list(l.get_xdata()) == [1, 2] for l in fig.axes[0].lines) == 6
-    plots._pyplot().close(fig)
+    assert sum(list(line.get_xdata()) == [1, 2] for line in fig.axes[0].lines) == 6
 
 
 @pytest.mark.parametrize("fn", [plots.sweep_final_metric, plots.success_rates, plots.sweep_curves])
@@ -80,6 +77,7 @@ def test_committed_sweep_files_are_complete(name):
 
 def test_cells_differ_by_marker_not_by_colour_alone():
     fig = plots.sweep_final_metric(_runs(), "MSE")
-    markers = {l.get_label(): l.get_marker() for l in fig.axes[0].lines if l.get_label() in ("RNN", "LSTM")}
+    markers = {line.get_label(): line.get_marker() for line in fig.axes[0].lines
+               if line.get_label() in ("RNN", "LSTM")}
     assert markers == {"RNN": plots.MODEL_MARKERS["rnn"], "LSTM": plots.MODEL_MARKERS["lstm"]}
     assert markers["RNN"] != markers["LSTM"]

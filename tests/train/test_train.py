@@ -160,9 +160,13 @@ def test_bad_settings_raise_clear_errors(override, pattern):
 def test_unknown_task_kwargs_and_settings_are_named():
     with pytest.raises(ValueError, match=r"'task_kwargs' has \['n_symbol'\].*'copy'.*'n_symbols'"):
         train_numpy(**dict(TINY, task="copy", task_kwargs={"n_symbol": 4}), progress=False)
-    with pytest.raises(ValueError, match=r"unknown setting\(s\) \['hidden'\].*TrainConfig"):
+    with pytest.raises(ValueError, match=r"^train_numpy: argument 'hidden' is not a setting;.*TrainConfig"):
         train_numpy(hidden=3, progress=False)
-    with pytest.raises(ValueError, match=r"argument 'config' must be a TrainConfig or None, got dict"):
+    with pytest.raises(ValueError, match=r"^train_numpy: argument 'hidden' is not a setting \(nor are \['lrate'\]\)"):
+        train_numpy(hidden=3, lrate=0.1, progress=False)
+    with pytest.raises(ValueError, match=r"^train_numpy: argument 'steps' must be a positive int, got 0"):
+        train_numpy(steps=0, progress=False)
+    with pytest.raises(ValueError, match=r"^train_numpy: argument 'config' must be a TrainConfig or None, got dict"):
         train_numpy({"T": 3}, progress=False)
 
 

@@ -1,9 +1,15 @@
-"""Argument checks shared by the NumPy reference.
+"""Argument checks and the package's one error format (public as :mod:`lstmlab.errors`).
 
-Every public function validates its inputs with :class:`ShapeChecker`, which binds
-the shape letters (T, N, D, H) as it goes, so a mismatch between two arguments is
-reported with both names.  Messages always give the argument's name, the expected
-shape (symbolic and, where known, concrete), what was received, and a hint.
+Every message reads ``where: argument 'name' <expected ..., got ...>. Hint: <what to do>``:
+the public function, the argument, what was expected and what was received, and a hint.
+:func:`argument_error` builds it; :class:`ShapeChecker` builds it for arrays, binding the
+shape letters (T, N, D, H) as it goes, so a mismatch between two arguments is reported
+with both names and the expected shape both symbolic and concrete.
+
+This module lives inside ``lstmlab/numpy/`` (and imports nothing from ``lstmlab``) because the
+grading checks execute this package again from its source files under a private name: the
+reference must not depend on a module a notebook could patch.  Everything else in ``lstmlab``
+imports these names from :mod:`lstmlab.errors`.
 """
 
 from __future__ import annotations
@@ -22,6 +28,16 @@ def _parse(symbol: str) -> tuple[int, str]:
         raise AssertionError(f"bad shape symbol {symbol!r}")
     factor, letter = match.groups()
     return int(factor or 1), letter
+
+
+def argument_error(where: str, name: str, problem: str, hint: str) -> ValueError:
+    """The package's one error format, returned for the caller to ``raise``.
+
+    ``where`` is the public function (or class) the user called, ``name`` the argument,
+    ``problem`` says what was expected and what was received (``"must be an int >= 1, got
+    0"``), ``hint`` what to do about it.  Reads ``where: argument 'name' problem. Hint: hint``.
+    """
+    return ValueError(f"{where}: argument '{name}' {problem}. Hint: {hint}")
 
 
 class ShapeChecker:
@@ -49,9 +65,8 @@ class ShapeChecker:
         return f"{symbolic} = {self._concrete(dims)}"
 
     def error(self, name: str, problem: str, hint: str) -> ValueError:
-        """The package's one error format: ``where: argument 'name' problem. Hint: hint``
-        (returned, for the caller to raise; other modules use it for non-shape checks too)."""
-        return ValueError(f"{self.where}: argument '{name}' {problem}. Hint: {hint}")
+        """:func:`argument_error` for this checker's function (returned, for the caller to raise)."""
+        return argument_error(self.where, name, problem, hint)
 
     def array(self, name: str, value, dims: tuple[str, ...], hint: str = "") -> np.ndarray:
         """Validate ``value`` and bind its sizes; return it unchanged."""
@@ -133,8 +148,9 @@ def check_layer(
     order = {1: "", 3: " (gate order r, z, n)", 4: " (gate order i, f, g, o)"}[gates]
     checker.array("x", x, x_dims)
     # W_hh first: it is square in H, so it fixes H before the stacked-gate axes are read.
-    checker.array("W_hh", W_hh, (gh, "H"), hint=f"W_hh is (G*H, H) with G={gates}{order}; torch.nn's layout, not its transpose")
-    checker.array("W_ih", W_ih, (gh, "D"), hint=f"W_ih is (G*H, D) with G={gates}{order}; torch.nn's layout, not its transpose")
+    layout = f"with G={gates}{order}; torch.nn's layout, not its transpose"
+    checker.array("W_hh", W_hh, (gh, "H"), hint=f"W_hh is (G*H, H) {layout}")
+    checker.array("W_ih", W_ih, (gh, "D"), hint=f"W_ih is (G*H, D) {layout}")
     checker.array("b_ih", b_ih, (gh,), hint="biases are 1-D (G*H,); flatten a (1, G*H) row with b.ravel()")
     checker.array("b_hh", b_hh, (gh,), hint="biases are 1-D (G*H,); flatten a (1, G*H) row with b.ravel()")
     return checker
