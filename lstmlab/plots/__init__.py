@@ -6,7 +6,7 @@ lazily, so ``import lstmlab`` never needs it.  One module per part of the book (
 everything is re-exported here, so chapters call ``lstmlab.plots.<name>``.
 """
 
-from ._base import MODEL_COLOURS, new_figure
+from ._base import MODEL_COLOURS, MODEL_LINESTYLES, MODEL_MARKERS, line_styles, model_of, new_figure
 from .rnn_diagrams import (
     DIAGRAM_COLOURS,
     draw_bidirectional_rnn,
@@ -40,6 +40,8 @@ from .text import bpc_curves, clipping_norms, text_heatmap
 __all__ = [
     "DIAGRAM_COLOURS",
     "MODEL_COLOURS",
+    "MODEL_LINESTYLES",
+    "MODEL_MARKERS",
     "accuracy_vs_gap",
     "bpc_curves",
     "checkpointing_tradeoff",
@@ -59,7 +61,9 @@ __all__ = [
     "gradient_norms_over_time",
     "hidden_state_heatmap",
     "learning_curves_by_cell",
+    "line_styles",
     "loss_curves",
+    "model_of",
     "new_figure",
     "saturation",
     "success_rates",
