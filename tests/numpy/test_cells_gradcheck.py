@@ -50,7 +50,8 @@ def assert_gradients_match(cell: Cell, T, N, D, H, seed) -> None:
         err = rel_error(numeric, grad)
         worst = np.max(np.abs(numeric - grad), initial=0.0)
         assert err <= THRESHOLD or worst <= ABSOLUTE_FLOOR, (
-            f"{cell.name}: d{name} rel_error {err:.2e} > {THRESHOLD} and max |difference| {worst:.2e} > {ABSOLUTE_FLOOR}")
+            f"{cell.name}: d{name} rel_error {err:.2e} > {THRESHOLD} "
+            f"and max |difference| {worst:.2e} > {ABSOLUTE_FLOOR}")
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "T{}N{}D{}H{}".format(*s))
