@@ -1,5 +1,7 @@
 # lstmlab: `make book` builds the book, `make test` runs the tests.
-# Both create or update .venv from requirements.txt first (a no-op when nothing changed).
+# Both create or update .venv from requirements.lock first (a no-op when nothing changed).
+# requirements.txt lists the direct dependencies; `make lock` resolves it into requirements.lock,
+# which pins every package, transitive ones included (see the README, "The locked environment").
 
 PYTHON ?= python3
 VENV   := .venv
@@ -8,15 +10,34 @@ STAMP  := $(VENV)/.installed
 # nbgrader shells out to alembic, jupyter-book to jupyter: the venv's bin must be on PATH.
 export PATH := $(BIN):$(PATH)
 
-.PHONY: venv book book-en book-zh book-strict translations test test-fast grade bench clean
+.PHONY: venv lock notebooks book book-en book-zh book-strict translations test test-fast grade bench clean
 
-$(STAMP): requirements.txt pyproject.toml
+# The lock pins pip and setuptools too (--allow-unsafe): nothing in .venv is left to chance.
+$(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.lock
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+## Re-resolve requirements.txt into requirements.lock (after editing requirements.txt), then
+## `make venv` installs it. pip-compile keeps the lock's existing pins where they still fit;
+## `make lock LOCK_FLAGS=--upgrade` moves every package to its newest allowed release.
+## Two rewrites keep the lock portable: pip-compile writes the editable package as an absolute
+## file:// URL (made `-e .` again), and writes torch with the local label of the build it found
+## (here the CPU wheel, `+cpu`); without the label `torch==X` installs the CPU build here and
+## the CUDA build of the same release from PyPI on a Linux GPU machine.
+LOCK_FLAGS ?=
+lock:
+	@test -x $(BIN)/pip-compile || { echo "pip-compile is missing: run make venv first (pip-tools is in requirements.txt)"; exit 1; }
+	CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
+		$(LOCK_FLAGS) --output-file=requirements.lock requirements.txt
+	sed -i -e 's|^-e file://.*$$|-e .|' -e 's|^torch==\([^+]*\)+.*$$|torch==\1|' requirements.lock
+
+## Chapter notebooks for the launch buttons (Colab, Binder): book/*.ipynb, with repository.url
+## from _config.yml in each hidden install cell. Run after setting the URL, and commit them.
+notebooks: $(STAMP)
+	$(BIN)/python book/_ext/chapter_notebooks.py
 
 ## The book, both editions: English into _build/html, Chinese into _build/html/zh.
 ## Incremental and strict (warnings are errors); executed notebooks are cached in _build and

@@ -29,7 +29,7 @@ import jupytext
 import nbformat
 
 HERE = Path(__file__).resolve().parent
-ASSIGNMENTS = ("rnn", "gradients", "lstm", "pytorch")  # the order of the book
+ASSIGNMENTS = ("rnn", "gradients", "lstm", "pytorch", "charlm")  # the order of the book
 BOOK_URL = "https://lstmlab.github.io/lstmlab/book"  # placeholder for the published book
 
 _ROLES = {

@@ -19,6 +19,7 @@ import pytest
 
 import lstmlab
 from lstmlab import bptt, cliff, data, diagnostics, gradcheck, train
+from lstmlab import lm
 from lstmlab import numpy as lnp
 
 # Modules whose functions keep another format on purpose.
@@ -40,6 +41,11 @@ NOT_CHECKED = {
     "lstmlab.train.History": "a record the training loops return",
     "lstmlab.train.TaskSpec": "a record get_task() returns",
     "lstmlab.train.ReadoutBatch": "a record TaskSpec.sample() returns",
+    "lstmlab.data.CharData": "a record load_char_data() returns",
+    "lstmlab.data.Corpus": "a record load_corpus() returns (its fields are computed from the documents)",
+    "lstmlab.data.CorpusSplit": "a record split_corpus() returns",
+    "lstmlab.data.Window": "a record stream_windows() yields",
+    "lstmlab.data.load_corpus": "takes no argument",
 }
 
 RNG = np.random.default_rng(0)
@@ -47,6 +53,7 @@ T, N, D, H = 4, 2, 3, 5
 X = RNG.standard_normal((T, N, D))
 P = {kind: lnp.init_params(kind, D, H, rng=0) for kind in lnp.GATES}
 STEP_X = X[0]
+LM = lm.init_charlm("lstm", 5, H, 3, seed=0)  # a character model with V = 5
 HS = np.zeros((T, N, H))
 
 
@@ -119,6 +126,35 @@ BAD_CALLS = {
     "lstmlab.data.copy_task": (lambda: data.copy_task(4, 5, 0, n_symbols=0), "copy_task", "n_symbols"),
     "lstmlab.data.one_hot": (lambda: data.one_hot(np.array([0.5]), 3), "one_hot", "ids"),
     "lstmlab.data.temporal_order": (lambda: data.temporal_order(4, 2.5, 0), "temporal_order", "T"),
+    # lstmlab.data: the character corpus
+    "lstmlab.data.CharVocab": (lambda: data.CharVocab(("a", "a")), "CharVocab", "chars"),
+    "lstmlab.data.batchify": (lambda: data.batchify(np.arange(10), 0), "batchify", "batch_size"),
+    "lstmlab.data.load_char_data": (lambda: data.load_char_data(seed="0"), "load_char_data", "seed"),
+    "lstmlab.data.split_corpus": (lambda: data.split_corpus("some text"), "split_corpus", "corpus"),
+    "lstmlab.data.stream_windows": (lambda: data.stream_windows(np.arange(10), 2, 0), "stream_windows", "window"),
+    # lstmlab.lm: character language models
+    "lstmlab.lm.NGramModel": (lambda: lm.NGramModel(0, 3), "NGramModel", "order"),
+    "lstmlab.lm.bits_per_char": (lambda: lm.bits_per_char(-1.0), "bits_per_char", "nats"),
+    "lstmlab.lm.perplexity": (lambda: lm.perplexity("low"), "perplexity", "nats"),
+    "lstmlab.lm.cross_entropy": (lambda: lm.cross_entropy(np.zeros((T, N, 5)), np.zeros((N, T), dtype=int)),
+                                 "cross_entropy", "targets"),
+    "lstmlab.lm.uniform_cross_entropy": (lambda: lm.uniform_cross_entropy(0), "uniform_cross_entropy", "vocab_size"),
+    "lstmlab.lm.tune_alpha": (lambda: lm.tune_alpha(1, 3, np.arange(3), np.arange(3), grid=()), "tune_alpha", "grid"),
+    "lstmlab.lm.chi_square": (lambda: lm.chi_square(np.ones(3), np.ones(2) / 2), "chi_square", "probs"),
+    "lstmlab.lm.sampling_probs": (lambda: lm.sampling_probs(np.zeros(4), -1.0), "sampling_probs", "temperature"),
+    "lstmlab.lm.sample_next": (lambda: lm.sample_next(np.zeros(4), 0, top_k=9), "sample_next", "top_k"),
+    "lstmlab.lm.generate": (lambda: lm.generate(lambda i, s: (np.zeros((1, 3)), s), None, np.array([0]), 3, rng=0),
+                            "generate", "prime"),
+    "lstmlab.lm.init_charlm": (lambda: lm.init_charlm("lstn", 5, H), "init_charlm", "cell"),
+    "lstmlab.lm.cell_of": (lambda: lm.cell_of({"W_hh": np.ones((7, 2))}), "cell_of", "params"),
+    "lstmlab.lm.charlm_forward": (lambda: lm.charlm_forward(LM, np.full((T, N), 5)), "charlm_forward", "x"),
+    "lstmlab.lm.charlm_backward": (
+        lambda: lm.charlm_backward(np.ones((T, N, 4)), lm.charlm_forward(LM, np.zeros((T, N), dtype=int))[2]),
+        "charlm_backward", "dlogits"),
+    "lstmlab.lm.charlm_loss_and_grads": (
+        lambda: lm.charlm_loss_and_grads(LM, np.zeros((T, N), dtype=int), np.zeros((N, T), dtype=int)),
+        "charlm_loss_and_grads", "y"),
+    "lstmlab.lm.charlm_step": (lambda: lm.charlm_step({}), "charlm_step", "params"),
     # lstmlab.cliff: the one-unit RNN with a wall
     "lstmlab.cliff.unroll": (lambda: cliff.unroll("steep"), "unroll", "w"),
     "lstmlab.cliff.loss_and_grad": (lambda: cliff.loss_and_grad(1.0, steps=0), "loss_and_grad", "steps"),

@@ -13,6 +13,8 @@ This extension adds what the two editions need on every page:
 * the part captions of the table of contents translated: sphinx-external-toc inserts the
   toctrees after Sphinx's own translation step has run, so they are translated here from
   the same catalogue;
+* the alt text of figures drawn by code cells in the catalogues (myst-nb would hide the
+  cells' outputs from the gettext builder);
 * ``lang="zh-Hans"`` on Chinese pages.  Sphinx would write the locale, ``zh-CN``; the
   script subtag is what screen readers and font selection use, and it is what the Chinese
   glossary entries of the English edition are marked with too.
@@ -92,6 +94,26 @@ class TranslateTocCaptions(SphinxTransform):
                 toctree["caption"] = catalogue.gettext(toctree["caption"])
 
 
+def gettext_sees_cell_outputs(app):
+    """``builder-inited``: let the gettext builder keep cell outputs, so it extracts their alt text.
+
+    myst-nb keeps each output as a bundle of mime types and picks one per builder after the
+    doctree is read; it has no choice listed for gettext, so without this the figures drawn by
+    code cells (and the alt text set in their metadata) never reach the catalogues.  The
+    translation itself needs nothing more: Sphinx translates alt text while reading, when every
+    mime type of a bundle is still in the doctree.
+    """
+    if app.builder.name != "gettext":
+        return
+    from myst_nb.core.render import base_render_priority
+
+    html = base_render_priority()["html"]
+    app.config.nb_mime_priority_overrides = [
+        *app.config.nb_mime_priority_overrides,
+        *(("gettext", mime_type, priority) for mime_type, priority in html.items()),
+    ]
+
+
 def add_template(app, config):
     """``config-inited``: put the switch at the start of the article header's buttons."""
     config.templates_path = list(config.templates_path) + [str(Path(__file__).parent.parent / "_templates")]
@@ -113,5 +135,6 @@ def add_template(app, config):
 def setup(app):
     app.add_transform(TranslateTocCaptions)
     app.connect("config-inited", add_template)
+    app.connect("builder-inited", gettext_sees_cell_outputs)
     app.connect("html-page-context", add_edition_switch)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -37,25 +37,37 @@ import types
 
 from ._cells import check_backward as _check_backward
 from ._cells import check_forward as _check_forward
+from ._charlm import (check_bits_per_char, check_build_vocab, check_charlm_bpc, check_cross_entropy,
+                      check_encode, check_make_batches, check_temperature_probs, check_train_epoch,
+                      check_window_step)
 from ._gradients import check_clip_grad_norm, check_clip_grad_value, check_hidden_grad_norms
 from ._training import check_adding_predictions, check_clipping_rescue
 from ._torch import check_torch_lstm
 
 __all__ = [
     "check_adding_predictions",
+    "check_bits_per_char",
+    "check_build_vocab",
+    "check_charlm_bpc",
     "check_clip_grad_norm",
     "check_clip_grad_value",
     "check_clipping_rescue",
+    "check_cross_entropy",
+    "check_encode",
     "check_hidden_grad_norms",
     "check_lstm_backward",
     "check_lstm_forward",
     "check_lstm_step_backward",
     "check_lstm_step_forward",
+    "check_make_batches",
     "check_rnn_backward",
     "check_rnn_forward",
     "check_rnn_step_backward",
     "check_rnn_step_forward",
+    "check_temperature_probs",
     "check_torch_lstm",
+    "check_train_epoch",
+    "check_window_step",
     "fresh",
 ]
 

@@ -31,9 +31,9 @@ def check_adding_predictions(predict, target_mse: float, T: int, seed: int = 123
     form) the learner has never seen.  ``torch_model=True`` also forbids torch.nn.LSTM.
     """
     check = Check("check_adding_predictions")
-    # A private copy of lstmlab/data.py: rebinding lstmlab.data.adding_problem in the notebook
+    # A private copy of lstmlab/data/synthetic.py: rebinding lstmlab.data.adding_problem in the notebook
     # (to easy data) changes nothing here.
-    data = _private.load_module(os.path.join(_LSTMLAB_DIR, "data.py"), "data")
+    data = _private.load_module(os.path.join(_LSTMLAB_DIR, "data", "synthetic.py"), "data")
     batch = data.adding_problem(n, T, seed)
     case = Case(f"{n} fresh sequences, seed {seed}", dict(T=T, N=n, D=2))
     dirs, c_names = _guard.REFERENCE_DIRS, ()

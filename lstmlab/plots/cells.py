@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from lstmlab.errors import argument_error
 
-from ._base import MODEL_COLOURS, new_figure, pyplot
+from ._base import MODEL_COLOURS, MODEL_LINESTYLES, MODEL_MARKERS, every, new_figure, pyplot
 def learning_curves_by_cell(runs, baseline=None, ylabel="validation MSE"):
     """Validation loss against training step, coloured by cell (book palette), one line per run.
 
@@ -20,12 +20,13 @@ def learning_curves_by_cell(runs, baseline=None, ylabel="validation MSE"):
         the matplotlib Figure.
     """
     fig, ax = new_figure()
-    seeds = sorted({run["seed"] for run in runs})
-    dashes = dict(zip(seeds, ["-", "--", ":", "-."] * (len(seeds) // 4 + 1)))
+    # Cells differ by colour, dash and marker (never colour alone); seeds of a cell share them.
     for run in runs:
-        ax.semilogy(run["eval_step"], run["eval_loss"], ls=dashes[run["seed"]], lw=1.8,
-                    color=MODEL_COLOURS.get(run["cell"], "#555555"),
-                    label=f"{run['cell'].upper()}, seed {run['seed']}")
+        cell = run["cell"]
+        ax.semilogy(run["eval_step"], run["eval_loss"], lw=1.8, alpha=0.85,
+                    color=MODEL_COLOURS.get(cell, "#555555"), ls=MODEL_LINESTYLES.get(cell, ":"),
+                    marker=MODEL_MARKERS.get(cell, "x"), markevery=every(len(run["eval_loss"])), ms=5,
+                    label=f"{cell.upper()}, seed {run['seed']}")
     if baseline is not None:
         ax.axhline(baseline, color="#555555", ls="--", lw=1.0, label="memoryless baseline")
     ax.set_xlabel("training step")
@@ -64,7 +65,7 @@ def timing_bars(panels):
         ours = np.array([r["lstmlab_ms"] for r in rows])
         theirs = np.array([r["torch_nn_ms"] for r in rows])
         ax.bar(x - 0.2, ours, 0.4, color=colours["lstmlab.torch"], label="lstmlab.torch")
-        ax.bar(x + 0.2, theirs, 0.4, color=colours["torch.nn"], label="torch.nn")
+        ax.bar(x + 0.2, theirs, 0.4, color=colours["torch.nn"], hatch="//", edgecolor="white", label="torch.nn")
         for xi, a, b in zip(x, ours, theirs):
             ax.text(xi, max(a, b) * 1.15, f"{a / b:.1f}x", ha="center", fontsize=9)
         ax.set_yscale("log")

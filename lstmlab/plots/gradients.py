@@ -4,7 +4,7 @@ Each function takes measurements made by the caller and returns a matplotlib Fig
 
 from __future__ import annotations
 
-from ._base import MODEL_COLOURS, sequential_colours, figure_for, new_figure
+from ._base import MODEL_COLOURS, every, figure_for, line_styles, new_figure, sequential_colours
 def gradient_norms_over_time(norms, ax=None, title=None):
     """Log-scale plot of the gradient's norm at every time step, one curve per setting.
 
@@ -18,9 +18,10 @@ def gradient_norms_over_time(norms, ax=None, title=None):
         the matplotlib Figure.
     """
     fig, ax = figure_for(ax)
-    for colour, (label, values) in zip(sequential_colours(len(norms)), norms.items()):
+    # A curve named after a model (RNN, LSTM, GRU) takes the book's style for it.
+    for style, (label, values) in zip(line_styles(norms), norms.items()):
         t = range(1, len(values) + 1)
-        ax.semilogy(t, values, color=colour, lw=2, label=label)
+        ax.semilogy(t, values, lw=2, label=label, markevery=every(len(values)), ms=5, **style)
     ax.set_xlabel("time step $t$ (the loss reads $h_T$)")
     ax.set_ylabel(r"$\|\partial L / \partial h_t\|$")
     ax.grid(True, which="major", alpha=0.3)
@@ -272,8 +273,11 @@ def loss_curves(curves, baseline=None, baseline_label="baseline", window=25,
     import numpy as np
 
     fig, ax = new_figure(width=7.0, height=3.8)
-    styles = ["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c"]
-    for colour, (label, values) in zip(styles, curves.items()):
+    # A curve named after a model takes its colour; the others these; each its own dash.
+    fixed = ["#d62728", "#ff7f0e", "#1f77b4", "#2ca02c", "#9467bd"]
+    styles = line_styles(curves, colours=fixed + sequential_colours(len(curves)))
+    for style, (label, values) in zip(styles, curves.items()):
+        colour = style["color"]
         values = np.asarray(values, dtype=float)
         finite = np.isfinite(values)
         v = values[: len(values) if finite.all() else int(np.argmin(finite))]
@@ -288,9 +292,10 @@ def loss_curves(curves, baseline=None, baseline_label="baseline", window=25,
                     alpha=0.3 if smoothed else 1.0)
         if smoothed:
             smooth = np.convolve(v[:out], np.ones(k) / k, mode="valid")
-            ax.semilogy(steps[k - 1 : out], smooth, color=colour, lw=1.8, label=label)
+            ax.semilogy(steps[k - 1 : out], smooth, color=colour, ls=style["ls"], lw=1.8, label=label,
+                        marker=style["marker"], markevery=every(len(smooth)), ms=5)
         else:
-            ax.semilogy([], [], color=colour, lw=1.8, label=label)
+            ax.semilogy([], [], color=colour, ls=style["ls"], marker=style["marker"], lw=1.8, label=label)
         if out < len(v) or len(v) < len(values):
             x_end = steps[min(out, len(v) - 1)]
             y_end = ylim[1] if out < len(v) else v[-1]

@@ -4,7 +4,7 @@ Each function takes measurements made by the caller and returns a matplotlib Fig
 
 from __future__ import annotations
 
-from ._base import MODEL_COLOURS, sequential_colours, figure_for, new_figure
+from ._base import MODEL_COLOURS, every, figure_for, line_styles, new_figure, sequential_colours
 def draw_lstm_cell(ax=None):
     """The LSTM cell as a diagram: cell state along the top, four gates, pointwise operations.
 
@@ -168,13 +168,15 @@ def forget_bias_training(runs, baseline=None, ax=None, title=None):
     if title:
         ax.set_title(title)
     biases = sorted({run["forget_bias"] for run in runs})
-    colours = dict(zip(biases, sequential_colours(len(biases))))
+    # Biases differ by dash and marker as well as by colour.
+    styles = dict(zip(biases, line_styles([f"bias {b:g}" for b in biases])))
     labelled = set()
     for run in runs:
         bias = run["forget_bias"]
         label = None if bias in labelled else f"forget bias {bias:g}"
         labelled.add(bias)
-        ax.semilogy(run["eval_step"], run["eval_loss"], color=colours[bias], lw=1.6, alpha=0.85, label=label)
+        ax.semilogy(run["eval_step"], run["eval_loss"], lw=1.6, alpha=0.85, label=label,
+                    markevery=every(len(run["eval_loss"])), ms=4, **styles[bias])
     if baseline is not None:
         ax.axhline(baseline, color="#555555", ls="--", lw=1.0, label="memoryless baseline")
     ax.set_xlabel("training step")

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from lstmlab.errors import argument_error
 
-from ._base import MODEL_COLOURS, figure_for, new_figure
+from ._base import MODEL_COLOURS, MODEL_LINESTYLES, MODEL_MARKERS, every, figure_for, new_figure
+
+# Bars of each cell also carry a hatch, so success rates do not differ by colour alone.
+_HATCHES = {"rnn": "", "lstm": "//", "gru": ".."}
 def _sweep_runs(runs, where: str):
     if not runs:
         raise argument_error(where, "runs", "is empty", "pass the 'runs' list of a book/data/*_sweep.json file "
@@ -42,7 +45,7 @@ def sweep_final_metric(runs, ylabel, key="test_metric", baseline=None, threshold
             if not values:
                 continue
             x = i + (j - (len(cells) - 1) / 2) * width
-            ax.plot([x] * len(values), values, "o", color=MODEL_COLOURS[cell], ms=5, alpha=0.8,
+            ax.plot([x] * len(values), values, MODEL_MARKERS[cell], color=MODEL_COLOURS[cell], ms=5, alpha=0.8,
                     label=cell.upper() if i == 0 else None)
             ax.plot([x - width * 0.4, x + width * 0.4], [np.median(values)] * 2, "-",
                     color=MODEL_COLOURS[cell], lw=2.5)
@@ -84,8 +87,8 @@ def success_rates(runs, succeeded, ax=None, title=None):
                 continue
             k = sum(bool(succeeded(r)) for r in group)
             x = i + (j - (len(cells) - 1) / 2) * width
-            ax.bar(x, k / len(group), width * 0.9, color=MODEL_COLOURS[cell],
-                   label=cell.upper() if i == 0 else None)
+            ax.bar(x, k / len(group), width * 0.9, color=MODEL_COLOURS[cell], hatch=_HATCHES[cell],
+                   edgecolor="white", label=cell.upper() if i == 0 else None)
             ax.text(x, k / len(group) + 0.03, f"{k}/{len(group)}", ha="center", fontsize=8)
     ax.set_xticks(range(len(Ts)), [f"T = {T}" for T in Ts])
     ax.set_ylim(0, 1.2)
@@ -121,7 +124,8 @@ def sweep_curves(runs, key="eval_loss", step_key="eval_step", ylabel="validation
         for r in runs:
             if r["T"] != T:
                 continue
-            ax.plot(r[step_key], r[key], color=MODEL_COLOURS[r["cell"]], lw=1.2, alpha=0.85)
+            ax.plot(r[step_key], r[key], color=MODEL_COLOURS[r["cell"]], ls=MODEL_LINESTYLES[r["cell"]],
+                    marker=MODEL_MARKERS[r["cell"]], markevery=every(len(r[key]), 6), ms=4, lw=1.2, alpha=0.85)
         if baseline is not None:
             b = baseline[T] if isinstance(baseline, dict) else baseline
             ax.axhline(b, color="#555555", ls="--", lw=1.0)
@@ -132,7 +136,8 @@ def sweep_curves(runs, key="eval_loss", step_key="eval_step", ylabel="validation
         ax.grid(True, which="major", alpha=0.3)
     axes[0].set_ylabel(ylabel)
     for cell in cells:
-        axes[-1].plot([], [], color=MODEL_COLOURS[cell], label=cell.upper())
+        axes[-1].plot([], [], color=MODEL_COLOURS[cell], ls=MODEL_LINESTYLES[cell], marker=MODEL_MARKERS[cell],
+                      label=cell.upper())
     if baseline is not None:
         axes[-1].plot([], [], color="#555555", ls="--", label="baseline")
     axes[-1].legend(fontsize="small")

@@ -30,9 +30,10 @@ def rnn_step(gx: Tensor, h: Tensor, w_hh: Tensor, relu: bool) -> Tensor:
 def lstm_step(gx: Tensor, h: Tensor, c: Tensor, w_hh: Tensor) -> tuple[Tensor, Tensor]:
     """One LSTM step, gate order i, f, g, o (torch.nn's).
 
-    gx (N, 4H) with both biases folded in, h, c (N, H), w_hh (4H, H) -> h', c' (N, H).
+    gx (N, 4H) with both biases folded in, h (N, P), c (N, H), w_hh (4H, P) -> h', c' (N, H);
+    P = H, except in an LSTM with a projection, whose module maps h' to P columns after the step.
     """
-    hsz = h.shape[1]
+    hsz = c.shape[1]  # H (h has P columns with a projection)
     gates = torch.addmm(gx, h, w_hh.t())  # (N, 4H): one product for all four gates
     # One sigmoid over all four blocks (g's is computed and thrown away): a single kernel
     # and autograd node is cheaper than three on (N, H) slices.

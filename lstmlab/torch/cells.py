@@ -9,6 +9,11 @@ Parameters have torch.nn's names, shapes, registration order and initialisation
 ``weight_ih (G*H, D)``, ``weight_hh (G*H, H)``, ``bias_ih (G*H,)``, ``bias_hh (G*H,)``
 (the biases are ``None`` when ``bias=False``).  The forward pass is the gate
 equations in :mod:`lstmlab.torch._equations`, differentiated by autograd.
+
+Differences from torch.nn, on purpose: ``bias`` must be a bool (torch.nn's cells take any
+truthy value, so ``bias="False"`` would silently mean True), and the sizes must be ints.
+Sizes of zero are accepted, as in torch.nn.  Errors repeat torch.nn's wording, then add
+the argument, the expected and received shapes, and a hint.
 """
 
 from __future__ import annotations
@@ -18,7 +23,10 @@ import math
 import torch
 from torch import Tensor, nn
 
-from lstmlab.torch import _checks
+from lstmlab.torch._checks import (
+    check_dtype_device, check_features, check_nonlinearity, check_pair, check_rank, check_shape,
+    check_sizes, check_tensor, fmt_shape,
+)
 from lstmlab.torch._equations import gru_step, input_projection, lstm_step, rnn_step
 
 __all__ = ["RNNCell", "LSTMCell", "GRUCell"]
@@ -31,7 +39,8 @@ class _CellBase(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device=None, dtype=None):
         super().__init__()
-        check_sizes(type(self).__name__, input_size, hidden_size, bias)
+        # Sizes of zero are allowed, as in torch.nn's cells (the sequence modules refuse them).
+        check_sizes(type(self).__name__, input_size, hidden_size, bias, allow_zero=True)
         factory = {"device": device, "dtype": dtype}
         self.input_size = input_size
         self.hidden_size = hidden_size
@@ -49,7 +58,7 @@ class _CellBase(nn.Module):
 
     def reset_parameters(self) -> None:
         """Draw every parameter from ``U(-1/sqrt(H), 1/sqrt(H))``, in registration order (as torch.nn)."""
-        bound = 1.0 / math.sqrt(self.hidden_size)
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0.0
         for p in self.parameters():
             nn.init.uniform_(p, -bound, bound)
 
@@ -65,37 +74,50 @@ class _CellBase(nn.Module):
     def _prepare_input(self, input: Tensor) -> tuple[Tensor, bool]:
         """Check ``input`` and return it as (N, D) with a flag saying whether it was batched."""
         name = type(self).__name__
-        _checks.check_tensor(name, "input", input)
-        _checks.check_rank(
+        check_tensor(name, "input", input)
+        check_rank(
             name, "input", input, {1: "(D,) unbatched", 2: "(N, D) batched"},
             "a cell takes one time step; loop over time or use the sequence module.",
         )
-        _checks.check_features(name, "input", input, "(N, D)" if input.dim() == 2 else "(D,)", self.input_size)
-        _checks.check_dtype_device(name, "input", input, self.weight_ih)
+        check_features(name, "input", input, "(N, D)" if input.dim() == 2 else "(D,)",
+                               self.input_size, cell=True)
         batched = input.dim() == 2
         return (input if batched else input.unsqueeze(0)), batched
 
     def _prepare_state(self, label: str, state: Tensor | None, x: Tensor, batched: bool) -> Tensor:
-        """Return the state as (N, H): zeros when None, else checked against the input."""
+        """Return the state as (N, H): zeros when None, else checked against the input.
+
+        ``label`` is 'hx', 'hx[0]' or 'hx[1]'; torch.nn calls them hidden0 / hidden1.
+        """
         name = type(self).__name__
         n, hsz = x.shape[0], self.hidden_size
         if state is None:
             return x.new_zeros(n, hsz)  # follows the input's dtype and device
-        _checks.check_tensor(name, label, state)
+        check_tensor(name, label, state)
+        check_rank(name, label, state, {1: "(H,) unbatched", 2: "(N, H) batched"},
+                           "a cell's state is one H-vector per batch row.")
+        torch_name = "hidden1" if label == "hx[1]" else "hidden0"
         if batched:
-            _checks.check_shape(
-                name, label, state, "(N, H)", (n, hsz),
-                f"{label} holds one H={hsz} vector per batch row of the input (N={n}).",
-            )
+            hint = f"{label} holds one H={hsz} vector per batch row of the input (N={n})."
+            if state.dim() == 2 and state.shape[0] != n:
+                wording = f"Input batch size {n} doesn't match {torch_name} batch size {state.shape[0]}"
+            else:
+                wording = f"{torch_name} has inconsistent hidden_size: got {state.shape[-1]}, expected {hsz}"
+            check_shape(name, label, state, "(N, H)", (n, hsz), hint, wording)
             out = state
         else:
-            _checks.check_shape(
+            check_shape(
                 name, label, state, "(H,)", (hsz,),
                 f"for unbatched (D,) input, {label} must be unbatched too: (H,) with H={hsz}.",
+                f"{torch_name} has inconsistent hidden_size: got {fmt_shape(state.shape)}, expected ({hsz},)",
             )
             out = state.unsqueeze(0)
-        _checks.check_dtype_device(name, label, state, self.weight_ih)
+        check_dtype_device(name, label, state, self.weight_ih)
         return out
+
+    def _check_input_dtype(self, x: Tensor) -> None:
+        """After the state checks, as torch.nn's cells (their C++ checks shapes before dtypes)."""
+        check_dtype_device(type(self).__name__, "input", x, self.weight_ih)
 
     def _folded_bias(self) -> Tensor | None:
         """``b_ih + b_hh`` (both add to the same pre-activation), or None without biases."""
@@ -119,6 +141,7 @@ class RNNCell(_CellBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, batched = self._prepare_input(input)
         h = self._prepare_state("hx", hx, x, batched)
+        self._check_input_dtype(x)
         gx = input_projection(x, self.weight_ih, self._folded_bias())  # (N, H)
         h = rnn_step(gx, h, self.weight_hh, relu=self.nonlinearity == "relu")
         return h if batched else h.squeeze(0)
@@ -141,6 +164,7 @@ class LSTMCell(_CellBase):
             check_pair("LSTMCell", hx, "(h_0, c_0)")
             h = self._prepare_state("hx[0]", hx[0], x, batched)
             c = self._prepare_state("hx[1]", hx[1], x, batched)
+        self._check_input_dtype(x)
         gx = input_projection(x, self.weight_ih, self._folded_bias())  # (N, 4H)
         h, c = lstm_step(gx, h, c, self.weight_hh)
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
@@ -157,32 +181,7 @@ class GRUCell(_CellBase):
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, batched = self._prepare_input(input)
         h = self._prepare_state("hx", hx, x, batched)
+        self._check_input_dtype(x)
         gx = input_projection(x, self.weight_ih, self.bias_ih)  # (N, 3H)
         h = gru_step(gx, h, self.weight_hh, self.bias_hh)
         return h if batched else h.squeeze(0)
-
-
-# -- constructor checks, shared with the sequence modules ----------------------------------
-def check_sizes(owner: str, input_size, hidden_size, bias) -> None:
-    for label, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise TypeError(f"{owner}: {label} should be of type int, got: {type(value).__name__}")
-        if value <= 0:
-            raise ValueError(f"{owner}: {label} must be greater than zero, got {value}")
-    if not isinstance(bias, bool):
-        raise TypeError(f"{owner}: bias should be of type bool, got: {type(bias).__name__}")
-
-
-def check_nonlinearity(owner: str, nonlinearity) -> None:
-    if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"{owner}: unknown nonlinearity {nonlinearity!r}. Select from 'tanh' or 'relu'.")
-
-
-def check_pair(owner: str, hx, symbolic: str) -> None:
-    """An LSTM state must be a pair of tensors ``(h, c)``."""
-    if not isinstance(hx, (tuple, list)) or len(hx) != 2:
-        raise _checks.RNNInputError(
-            f"{owner}: argument 'hx' must be a pair {symbolic} of tensors, got {type(hx).__name__}"
-            + (f" of length {len(hx)}" if isinstance(hx, (tuple, list)) else "")
-            + ". Hint: pass hx=(h_0, c_0), or None for zeros."
-        )

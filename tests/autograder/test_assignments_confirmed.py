@@ -17,7 +17,11 @@ from autograder import examples
 from .conftest import REPO, autograder, read_grades
 
 SOURCE = REPO / "notebooks"
-ASSIGNMENTS = ["rnn", "gradients", "lstm", "pytorch"]
+ASSIGNMENTS = ["rnn", "gradients", "lstm", "pytorch", "charlm"]
+# Points of examples' "partial" kind (the first half of the solution cells solved), confirmed by the
+# replay like full marks: charlm's vocabulary, encoding, batches and loss, and bits_per_char, which
+# uses the solved loss (1 + 1 + 2 + 2 + 1).
+PARTIAL_POINTS = {"charlm": 7.0}
 
 pytestmark = [
     pytest.mark.slow,
@@ -30,7 +34,8 @@ def test_solved_assignment_is_confirmed_and_unsolved_scores_zero(tmp_path, assig
     course = tmp_path / "course"
     autograder("release", assignment, "--source", SOURCE, "--course", course)
     subs = examples.make_submissions(course / "release" / assignment, SOURCE / assignment, tmp_path / "subs",
-                                     {"solved": "correct", "unsolved": "broken"})
+                                     {"solved": "correct", "unsolved": "broken",
+                                      **({"partial": "partial"} if assignment in PARTIAL_POINTS else {})})
     out = tmp_path / "out"
     autograder("grade", assignment, subs, "--source", SOURCE, "--course", course, "--out", out,
                "--jobs", 2, "--no-progress", timeout=900)
@@ -41,3 +46,7 @@ def test_solved_assignment_is_confirmed_and_unsolved_scores_zero(tmp_path, assig
     assert float(solved["score"]) == float(solved["max_score"]) - manual > 0, solved
     assert solved["flagged"] == "0" and "could not confirm" not in solved["notes"], solved
     assert float(unsolved["score"]) == 0.0, unsolved
+    if assignment in PARTIAL_POINTS:
+        partial = grades["partial"]
+        assert float(partial["score"]) == PARTIAL_POINTS[assignment], partial
+        assert partial["flagged"] == "0" and "could not confirm" not in partial["notes"], partial

@@ -26,6 +26,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -34,6 +35,19 @@ BUILD_DIR = ROOT / "_build"
 HTML_DIR = BUILD_DIR / "html"
 SCREENSHOT_DIR = BUILD_DIR / "screenshots"
 BUILD_LOG = BUILD_DIR / "book-build.log"
+# Debian's Chromium, never a browser downloaded by playwright (.ci/run installs it).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 ZH_HTML_DIR = HTML_DIR / "zh"
 ZH_BUILD_LOG = BUILD_DIR / "book-build-zh.log"
 
@@ -51,6 +65,14 @@ class BookBuild:
     def pages(self) -> list[Path]:
         """Every HTML page Sphinx wrote for a chapter (the book/ folder plus the root index)."""
         return sorted(self.html_dir.glob("book/*.html")) + [self.html_dir / "index.html"]
+
+    def content_pages(self) -> list[str]:
+        """Paths (relative to the site) of the pages a reader reads: every page but redirects."""
+        return [
+            str(page.relative_to(self.html_dir))
+            for page in self.pages()
+            if 'http-equiv="Refresh"' not in page.read_text(encoding="utf-8")
+        ]
 
 
 def strict_build_command() -> list[str]:
@@ -158,3 +180,56 @@ def served_book(built_html: Path) -> Iterator[str]:
 def directory_server():
     """The ``serve_directory`` context manager, for tests that serve a site of their own."""
     return serve_directory
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian Chromium driven by playwright; skips when it is not installed."""
+    if not CHROMIUM.exists():
+        pytest.skip(
+            f"{CHROMIUM} not found: install Debian's Chromium with `sudo apt-get install chromium` "
+            "(.ci/run does this when it runs as root)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+def is_local(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in ("data", "blob", "about") or parsed.hostname in LOCAL_HOSTS
+
+
+@contextlib.contextmanager
+def offline_page(browser, **context_options) -> Iterator[tuple]:
+    """``(page, outside)``: a page in a fresh context where every non-local request is blocked
+    and its URL appended to ``outside``.  ``context_options`` go to ``browser.new_context``
+    (``viewport``, ``color_scheme``, ...)."""
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **context_options})
+    outside: list[str] = []
+
+    def route(route, request):
+        if is_local(request.url):
+            route.continue_()
+        else:
+            outside.append(request.url)
+            route.abort()
+
+    context.route("**/*", route)
+    try:
+        page = context.new_page()
+        page.on("websocket", lambda ws: outside.append(ws.url))
+        yield page, outside
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def offline(browser):
+    """``offline_page`` bound to the module's browser: ``with offline(viewport=...) as (page, outside)``."""
+    return functools.partial(offline_page, browser)

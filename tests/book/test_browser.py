@@ -12,24 +12,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 # Display math in the raw page: `$$`, `\[` or a MathJax class that typesetting replaces.
 RAW_DISPLAY_MATH = re.compile(r"\$\$|\\\[|\\begin\{(?:align|equation|bmatrix|pmatrix)")
 REDIRECT = re.compile(r'<meta http-equiv="Refresh" content="0; url=([^"]+)"', re.I)
@@ -63,46 +50,11 @@ MEASURE_JS = """
 """
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"{CHROMIUM} not found: install Debian's Chromium with `sudo apt-get install chromium` "
-            "(.ci/run does this when it runs as root)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-def is_local(url: str) -> bool:
-    parsed = urlparse(url)
-    return parsed.scheme in ("data", "blob", "about") or parsed.hostname in LOCAL_HOSTS
-
-
-def open_page(browser, url: str, screenshot: Path) -> dict:
+def open_page(offline, url: str, screenshot: Path) -> dict:
     """Load ``url`` with every non-local request blocked; return what the page shows."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    outside: list[str] = []
     script_errors: list[str] = []
-
-    def route(route, request):
-        if is_local(request.url):
-            route.continue_()
-        else:
-            outside.append(request.url)
-            route.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("pageerror", lambda err: script_errors.append(str(err)))
-    page.on("websocket", lambda ws: outside.append(ws.url))
-    try:
+    with offline() as (page, outside):
+        page.on("pageerror", lambda err: script_errors.append(str(err)))
         response = page.goto(url, wait_until="load")
         page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
         page.evaluate(SETTLE_JS)
@@ -110,13 +62,11 @@ def open_page(browser, url: str, screenshot: Path) -> dict:
         page.evaluate("window.scrollTo(0, 0)")
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), full_page=True)
-    finally:
-        context.close()
     seen.update(status=response.status if response else None, outside=outside, script_errors=script_errors)
     return seen
 
 
-def test_every_page_renders_offline(book_build, served_book, browser):
+def test_every_page_renders_offline(book_build, served_book, offline):
     shots = book_build.html_dir.parent / "screenshots"
     report = {}
     pages_with_math = 0
@@ -127,7 +77,7 @@ def test_every_page_renders_offline(book_build, served_book, browser):
             # The root index.html only forwards to book/index.html, checked in its turn.
             assert (page.parent / redirect.group(1)).exists(), f"{relative} forwards to nothing"
             continue
-        seen = open_page(browser, served_book + str(relative), shots / f"{page.stem}.png")
+        seen = open_page(offline, served_book + str(relative), shots / f"{page.stem}.png")
         problems = []
         if seen["status"] != 200:
             problems.append(f"HTTP status {seen['status']}")
@@ -153,19 +103,19 @@ def test_every_page_renders_offline(book_build, served_book, browser):
     assert (shots / "index.png").exists()
 
 
-def test_blocking_catches_an_external_request(browser, directory_server, tmp_path):
+def test_blocking_catches_an_external_request(offline, directory_server, tmp_path):
     """The check itself works: a page that asks a CDN for a script is caught."""
     (tmp_path / "cdn.html").write_text(
         '<html><body><script src="https://cdn.example.net/x.js"></script>'
         '<img src="missing.png" alt="gone"></body></html>'
     )
     with directory_server(tmp_path) as url:
-        seen = open_page(browser, url + "cdn.html", tmp_path / "cdn.png")
+        seen = open_page(offline, url + "cdn.html", tmp_path / "cdn.png")
     assert seen["outside"] == ["https://cdn.example.net/x.js"]
     assert seen["brokenImages"] == ["missing.png"]
 
 
-def test_chinese_pages_render_offline(zh_book_build, served_book, browser):
+def test_chinese_pages_render_offline(zh_book_build, served_book, offline):
     """The Chinese edition as a reader meets it: typeset math, loaded figures, nothing from the web."""
     shots = zh_book_build.html_dir.parent.parent / "screenshots" / "zh"
     report = {}
@@ -173,7 +123,7 @@ def test_chinese_pages_render_offline(zh_book_build, served_book, browser):
         relative = page.relative_to(zh_book_build.html_dir.parent)  # zh/book/...
         if REDIRECT.search(page.read_text(encoding="utf-8")):
             continue
-        seen = open_page(browser, served_book + str(relative), shots / f"{page.stem}.png")
+        seen = open_page(offline, served_book + str(relative), shots / f"{page.stem}.png")
         problems = [
             message for failed, message in (
                 (seen["status"] != 200, f"HTTP status {seen['status']}"),
@@ -190,12 +140,9 @@ def test_chinese_pages_render_offline(zh_book_build, served_book, browser):
     assert report == {}, f"Chinese pages that do not render as a reader would see them: {report}"
 
 
-def test_language_switch_leads_to_the_same_page(zh_book_build, served_book, browser):
+def test_language_switch_leads_to_the_same_page(zh_book_build, served_book, offline):
     """Clicking the switch on an English chapter opens its Chinese twin, and back."""
-    context = browser.new_context(viewport={"width": 390, "height": 844})
-    context.route("**/*", lambda route, request: route.continue_() if is_local(request.url) else route.abort())
-    page = context.new_page()
-    try:
+    with offline(viewport={"width": 390, "height": 844}) as (page, _):
         page.goto(served_book + "book/05-lstm.html", wait_until="load")
         page.click("a.lstmlab-edition-switch")
         page.wait_for_load_state("load")
@@ -206,5 +153,3 @@ def test_language_switch_leads_to_the_same_page(zh_book_build, served_book, brow
         page.wait_for_load_state("load")
         assert page.url == served_book + "book/05-lstm.html"
         assert page.evaluate("document.documentElement.lang") == "en"
-    finally:
-        context.close()

@@ -165,7 +165,7 @@ def test_chapters_are_executable_notebooks():
     assert not_notebooks == [], f"missing jupytext/kernelspec python3 front matter: {not_notebooks}"
 
 
-def test_notebook_pages_offer_downloads_and_launch_links(built_html):
+def test_notebook_pages_offer_downloads_and_no_launch_links_yet(built_html):
     for entry in toc_files():
         source = ROOT / f"{entry}.md"
         if not source.exists() or not is_notebook(source):
@@ -175,8 +175,10 @@ def test_notebook_pages_offer_downloads_and_launch_links(built_html):
         for download in (f"_sources/{entry}.md", f"_sources/{entry}.ipynb"):
             assert download in html, f"{entry}.html offers no download of {download}"
             assert (built_html / download).exists(), f"{download} was not written"
+        # repository.url is the placeholder: no launch button may lead readers nowhere
+        # (with a real URL they appear: tests/book/test_reader_ext.py builds that case).
         for host in ("mybinder.org", "colab.research.google.com", "/hub/user-redirect/git-pull"):
-            assert host in html, f"{entry}.html has no launch link to {host}"
+            assert host not in html, f"{entry}.html has a launch link to {host} without a repository"
         assert f"{name}.md" in html
         # Live code (thebe) would load a kernel from the web when the page is used.
         assert "thebe-launch-button" not in html, f"{entry}.html has a thebe button"

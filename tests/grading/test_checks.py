@@ -311,7 +311,10 @@ def test_patched_random_generator_is_detected(monkeypatch):
 def test_every_check_refuses_to_run_on_a_patched_numpy(name, monkeypatch):
     monkeypatch.setattr(np, "isclose", lambda *a, **k: True)
     args = {"check_clipping_rescue": ([4.0] * 20, [0.0] * 20, 0.05),
-            "check_adding_predictions": (lambda x: None, 0.01, 10)}.get(name, (lambda *a: None,))
+            "check_adding_predictions": (lambda x: None, 0.01, 10),
+            "check_charlm_bpc": (lambda x: None, ["a"], 2.3)}.get(name, (lambda *a: None,))
+    if name in ("check_encode", "check_bits_per_char", "check_window_step"):  # (function, its upstream)
+        args = (lambda *a: None, lambda *a: None)
     if name.endswith("backward"):
         args = (lambda *a: None, lambda *a: None)
     msg = _fails(getattr(grading, name), *args)

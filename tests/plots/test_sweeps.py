@@ -31,7 +31,7 @@ def test_final_metric_draws_every_seed_and_the_median():
     fig = plots.sweep_final_metric(_runs(), "MSE", baseline={5: 0.16, 10: 0.17}, threshold=0.01,
                                    log=True)
     ax = fig.axes[0]
-    dots = [line for line in ax.lines if line.get_marker() == "o"]
+    dots = [line for line in ax.lines if line.get_marker() in set(plots.MODEL_MARKERS.values())]
     assert sum(len(line.get_ydata()) for line in dots) == 12  # 2 T x 2 cells x 3 seeds
     medians = [line for line in ax.lines if line.get_marker() in ("None", "") and len(line.get_ydata()) == 2
                and line.get_ydata()[0] == line.get_ydata()[1]]
@@ -73,3 +73,11 @@ def test_committed_sweep_files_are_complete(name):
     for r in doc["runs"]:
         assert len(r["eval_step"]) == len(r["eval_loss"]) == meta["steps"] // 100
         assert np.isfinite(r["test_metric"])
+
+
+def test_cells_differ_by_marker_not_by_colour_alone():
+    fig = plots.sweep_final_metric(_runs(), "MSE")
+    markers = {line.get_label(): line.get_marker() for line in fig.axes[0].lines
+               if line.get_label() in ("RNN", "LSTM")}
+    assert markers == {"RNN": plots.MODEL_MARKERS["rnn"], "LSTM": plots.MODEL_MARKERS["lstm"]}
+    assert markers["RNN"] != markers["LSTM"]

@@ -22,7 +22,8 @@ def test_lstmlab_torch_public_names():
     import lstmlab.torch as lt
 
     assert set(lt.__all__) == {"RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
-                               "to_numpy", "from_numpy", "RNNInputError"}
+                               "to_numpy", "from_numpy", "RNNInputError",
+                               "rnn_step", "lstm_step", "gru_step", "input_projection"}
     for name in ("RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"):
         cls = getattr(lt, name)
         assert issubclass(cls, torch.nn.Module)

@@ -98,3 +98,12 @@ def test_profiler_sees_no_rnn_operator():
     with profile(activities=[ProfilerActivity.CPU]) as prof_ref:
         torch.nn.LSTM(5, 4)(torch.randn(6, 3, 5))
     assert [e.name for e in prof_ref.events() if FUSED.search(e.name)]
+
+
+def test_fused_true_is_lstmlab_code_not_torch_kernels(fused_kernels_forbidden):
+    # fused=True means lstmlab's own hand-written backward (lstmlab/torch/fused.py), still
+    # without torch's RNN kernels; the profiler test above would see its node names
+    # ("LSTMScanBackward"), so only the patch applies here.
+    for kind in ("RNN", "LSTM", "GRU"):
+        module = getattr(lt, kind)(5, 4, num_layers=2, bidirectional=True, fused=True)
+        _forward_backward(module, torch.randn(6, 3, 5))
