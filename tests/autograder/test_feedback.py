@@ -102,6 +102,7 @@ def test_feedback_page_content(graded):
     assert "mathjax" not in page.lower() and "cdn" not in page.lower()
     assert "<math" in page and "$$h_t" not in page
     assert "Test of add (test_add)" in page and "Test of square (test_square)" in page
+    assert "Test of square, add (test_hidden)" in page  # a cell of hidden tests only
     assert "Test cell</a>" not in page
     assert "np.arange(3)" not in text and "add(square(2), 1)" not in text  # the hidden tests
     assert feedback.HIDDEN_NOTE in text
