@@ -113,6 +113,18 @@ def test_no_serious_axe_violations(book_build, served_book, offline, scheme):
     assert count_by_rule(report) == {}, f"serious/critical axe-core violations ({scheme}): {report}"
 
 
+def test_no_serious_axe_violations_in_the_chinese_edition(zh_book_build, served_book, offline):
+    """The Chinese pages (lang zh-Hans, the language switch, translated labels) are as clean."""
+    report = {}
+    with offline() as (page, _):
+        for relative in zh_book_build.content_pages():
+            settled(page, served_book + "zh/" + relative)
+            found = serious_violations(page)
+            if found:
+                report["zh/" + relative] = found
+    assert count_by_rule(report) == {}, f"serious/critical axe-core violations (Chinese edition): {report}"
+
+
 def test_axe_finds_a_violation(offline, directory_server, tmp_path):
     """The check itself works: low-contrast text and an unlabelled button are reported."""
     (tmp_path / "bad.html").write_text(
