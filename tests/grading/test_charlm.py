@@ -214,6 +214,21 @@ def test_window_step_gets_credit_with_the_learners_own_loss():
     assert "check_window_step: not right yet" in msg
 
 
+def test_switching_credit_carried_forward_off_takes_charlm_s_carried_credit_away(monkeypatch):
+    """With the course's ECF switch off for an assignment (LSTMLAB_ECF=0 in the kernel), a
+    function is judged against the reference alone, however well it agrees with the learner's own
+    (wrong) upstream function. (encode is handed the right vocabulary then, so it is unaffected.)"""
+    def bits(logits, targets):
+        return _loss_sum_over_time(logits, targets)[0] / math.log(2)
+
+    grading.check_bits_per_char(bits, _loss_sum_over_time)  # switched on (the default): credit
+    monkeypatch.setenv(evidence.ECF_ENV, "0")
+    _fails(grading.check_bits_per_char, bits, _loss_sum_over_time)
+    _fails(grading.check_window_step, _window_step_with(_loss_sum_over_time), _loss_sum_over_time)
+    grading.check_encode(S["encode"], S["build_vocab"])  # right work still passes
+    grading.check_window_step(_window_step_with(S["cross_entropy"]), S["cross_entropy"])
+
+
 @pytest.mark.parametrize("state, words", [
     ("zeros", "start from the state passed in (h0, c0)"),
     ("first", "the state after the *last* step"),
