@@ -17,6 +17,7 @@ from lstmlab.data import load_char_data
 from lstmlab.numpy import lstm_backward, lstm_forward
 from lstmlab.numpy.optim import clip_grad_norm
 
+from .expect import failure_message as _fails
 from .solutions import NOTEBOOKS
 
 _CELLS = ("vocab", "make_batches", "cross_entropy", "temperature_probs", "window_step", "train_epoch")
@@ -35,12 +36,6 @@ def _solutions() -> dict:
 
 
 S = _solutions()
-
-
-def _fails(check, *args, **kwargs) -> str:
-    with pytest.raises(AssertionError) as info:
-        check(*args, **kwargs)
-    return str(info.value)
 
 
 @pytest.mark.parametrize("seed", [0, 7])

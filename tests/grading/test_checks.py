@@ -9,15 +9,10 @@ import pytest
 import lstmlab.grading as grading
 import lstmlab.numpy as ln
 
+from .expect import failure_message as _fails
 from . import solutions as s
 
 RNN, LSTM, GRADIENTS = s.RNN, s.LSTM, s.GRADIENTS
-
-
-def _fails(check, *args, **kwargs) -> str:
-    with pytest.raises(AssertionError) as info:
-        check(*args, **kwargs)
-    return str(info.value)
 
 
 # --------------------------------------------------------------- the solutions pass, quietly

@@ -11,6 +11,7 @@ import lstmlab.grading as grading
 from lstmlab import evidence
 from lstmlab.grading import _cells
 
+from .expect import failure_message as _fails
 from . import solutions as s
 from .mistakes import MISTAKES, solution_sources
 
@@ -40,12 +41,6 @@ def recording(tmp_path, monkeypatch):
     monkeypatch.setenv(evidence.ENV, str(path))
     monkeypatch.delenv(evidence.ECF_ENV, raising=False)
     return lambda: evidence.read(str(path))
-
-
-def _fails(check, *args, **kwargs) -> str:
-    with pytest.raises(AssertionError) as info:
-        check(*args, **kwargs)
-    return str(info.value)
 
 
 # ------------------------------------------------------------------- credit and its note
