@@ -1,4 +1,4 @@
-"""The road to fused speed: five ways to run the same LSTM, forward+backward, side by side.
+"""The road to fused speed: six ways to run the same LSTM, forward+backward, side by side.
 
 Rungs (one layer, same weights, same input; each iteration is forward and backward of
 a scalar loss):
@@ -6,15 +6,20 @@ a scalar loss):
   a  step loop, input projection inside the loop (x_t @ W_ih.T at every step)
   b  step loop, input projection hoisted: one (T*N, D) x (D, 4H) product
      (this is lstmlab.torch.LSTM's plain path)
-  c  pointwise work fused, two ways:
-     c-compile  b with the step compiled by torch.compile (the first call compiles)
-     c-fused    lstmlab.torch.LSTM(fused=True): the forward without autograd records and a
-                hand-written backward through time (lstmlab/torch/fused.py)
-  d  (CUDA only) c-fused replayed from CUDA graphs (lstmlab/torch/graphs.py)
-  e  torch.nn.LSTM (oneDNN or torch's C++ loop on a CPU, cuDNN on a GPU)
+  c  pointwise work fused, three ways:
+     c1 compile  b with the step compiled by torch.compile (the first call compiles)
+     c2 by hand  lstmlab.torch.LSTM(fused=True) with its products in torch.mm (oneDNN
+                 switched off for the rung): the forward without autograd records and a
+                 hand-written backward through time (lstmlab/torch/fused.py)
+     c3 fused    lstmlab.torch.LSTM(fused=True) as shipped: c2 with the products in oneDNN
+                 on a CPU (lstmlab/torch/products.py); on a GPU c3 is c2
+  d  (CUDA only) c3 replayed from CUDA graphs (lstmlab/torch/graphs.py)
+  e  torch.nn.LSTM (oneDNN's LSTM on a CPU, cuDNN on a GPU)
 
 The rungs take turns within every repetition (the order rotating), so load on a shared
-machine hits them alike; the medians and the ratios to torch.nn are printed and saved.
+machine hits them alike; the medians, the ratios to torch.nn and the minor page faults
+per iteration (fresh memory the kernel hands out, which glibc's malloc settings decide:
+the MALLOC_* variables are recorded) are printed and saved.
 
     python bench/bench_lstm_ladder.py --threads 1,2 --json book/data/ladder_cpu.json
 """
@@ -23,7 +28,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import contextlib
 import os
+import resource
 import statistics
 import sys
 import time
@@ -75,10 +82,31 @@ def rung_c_compile(module):
     return forward
 
 
-def iteration(forward, x, params):
+@contextlib.contextmanager
+def onednn_off():
+    """oneDNN off for torch as a whole, for one call (rung c2)."""
+    before = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = before
+
+
+def without_onednn(forward):
+    def run(x):
+        with onednn_off():
+            out, (h, c) = forward(x)
+        return out, (h, c)
+
+    return run
+
+
+def iteration(forward, x, params, backward_context=contextlib.nullcontext):
     def run():
         out, (h, c) = forward(x)
-        loss_of(out, h, c).backward()
+        with backward_context():
+            loss_of(out, h, c).backward()
         for p in params:
             p.grad = None
         x.grad = None
@@ -94,8 +122,8 @@ def build(args, device, dtype):
     for m in (plain, fused):
         m.load_state_dict(ref.state_dict())
     x = torch.randn(args.T, args.N, args.D, device=device, dtype=dtype, requires_grad=True)
-    rungs = {"a: projection per step": (rung_a(plain), plain),
-             "b: projection hoisted": (plain, plain)}
+    rungs = {"a: projection per step": (rung_a(plain), plain, contextlib.nullcontext),
+             "b: projection hoisted": (plain, plain, contextlib.nullcontext)}
     compile_s = None
     if args.compile:
         fwd = rung_c_compile(plain)
@@ -103,12 +131,15 @@ def build(args, device, dtype):
         out, (h, c) = fwd(x)
         loss_of(out, h, c).backward()  # compiles forward and backward graphs
         compile_s = time.perf_counter() - t0
-        rungs["c: torch.compile step"] = (fwd, plain)
-    rungs["c: fused=True"] = (fused, fused)
+        rungs["c1: torch.compile step"] = (fwd, plain, contextlib.nullcontext)
+    if device.type == "cpu":
+        rungs["c2: fused=True, torch.mm"] = (without_onednn(fused), fused, onednn_off)
+    rungs["c3: fused=True"] = (fused, fused, contextlib.nullcontext)
     if device.type == "cuda":
-        rungs["d: fused + CUDA graphs"] = (cuda_graphed(fused, x), fused)
-    rungs["e: torch.nn"] = (ref, ref)
-    return {name: iteration(fwd, x, list(m.parameters())) for name, (fwd, m) in rungs.items()}, compile_s
+        rungs["d: fused + CUDA graphs"] = (cuda_graphed(fused, x), fused, contextlib.nullcontext)
+    rungs["e: torch.nn"] = (ref, ref, contextlib.nullcontext)
+    return {name: iteration(fwd, x, list(m.parameters()), ctx)
+            for name, (fwd, m, ctx) in rungs.items()}, compile_s
 
 
 def measure(fns, reps, warmup, device):
@@ -119,14 +150,17 @@ def measure(fns, reps, warmup, device):
     sync()
     names = list(fns)
     times = {n: [] for n in names}
+    faults = dict.fromkeys(names, 0)
     for r in range(reps):
         k = r % len(names)
         for name in names[k:] + names[:k]:  # rotate who goes first
+            f0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
             t0 = time.perf_counter()
             fns[name]()
             sync()
             times[name].append((time.perf_counter() - t0) * 1e3)
-    return times
+            faults[name] += resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0
+    return times, {n: faults[n] / reps for n in names}
 
 
 def main(argv=None) -> dict:
@@ -156,13 +190,15 @@ def main(argv=None) -> dict:
         fns, compile_s = build(args, device, dtype)
         if compile_s is not None:
             compile_times[threads] = round(compile_s, 2)
-        times = measure(fns, args.reps, args.warmup, device)
+        times, faults = measure(fns, args.reps, args.warmup, device)
         med = {n: statistics.median(t) for n, t in times.items()}
         ref = med["e: torch.nn"]
         for name, ms in med.items():
             rows.append({"rung": name, "threads": threads or None, "median_ms": round(ms, 2),
-                         "ratio_to_torch_nn": round(ms / ref, 3), "reps": args.reps})
-            print(f"{threads:2d} thr  {name:26s} {ms:9.2f} ms   {ms / ref:5.2f}x torch.nn")
+                         "ratio_to_torch_nn": round(ms / ref, 3), "reps": args.reps,
+                         "page_faults_per_iter": round(faults[name])})
+            print(f"{threads:2d} thr  {name:26s} {ms:9.2f} ms   {ms / ref:5.2f}x torch.nn   "
+                  f"{faults[name]:8.0f} page faults/iter")
         load.append(os.getloadavg()[0])
     result = {
         "benchmark": "LSTM forward+backward ladder, rungs interleaved, median ms per iteration",
@@ -172,6 +208,7 @@ def main(argv=None) -> dict:
         "gpu_name": torch.cuda.get_device_name(0) if device.type == "cuda" else None,
         "load_average_1min": [round(v, 2) for v in load],
         "torch_compile_first_call_s": compile_times,
+        "malloc_env": {k: v for k, v in sorted(os.environ.items()) if k.startswith("MALLOC_")},
         "command": "python bench/bench_lstm_ladder.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "results": rows,
     }

@@ -6,7 +6,8 @@ Parameter names, shapes, initialisation and forward signatures follow torch.nn, 
 error types and messages included.  The forward pass is ordinary tensor operations that
 autograd differentiates (no fused RNN kernels), and runs on any device and dtype;
 ``fused=True`` swaps autograd's per-step backward for a hand-written one
-(:mod:`lstmlab.torch.fused`).
+(:mod:`lstmlab.torch.fused`), with its products in oneDNN on a CPU
+(:mod:`lstmlab.torch.products`).
 ``to_numpy`` / ``from_numpy`` move one layer's weights to and from the float64
 dicts of ``lstmlab.numpy``.
 

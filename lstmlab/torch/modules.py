@@ -279,9 +279,10 @@ class _RNNBase(nn.Module):
     def _direction(self, x: Tensor, sizes, params: list[Tensor], state: tuple, reverse: bool):
         """One layer, one direction: (outputs, final state tuple)."""
         w_ih, gx_bias, step = self._step_parts(params)
-        gx = input_projection(x, w_ih, gx_bias)  # every time step at once: (T, N, G*H) or (S, G*H)
         if sizes is None and self.fused and self.proj_size == 0:
+            gx = fused_kernels.project(x, w_ih, gx_bias)  # (T, N, G*H), backward written out
             return fused_kernels.scan(self._kind, gx, state, params, reverse, self._fused_options())
+        gx = input_projection(x, w_ih, gx_bias)  # every time step at once: (T, N, G*H) or (S, G*H)
         steps = gx.unbind(0) if sizes is None else gx.split(sizes)  # views of one tensor
         outs, final = scan_steps(step, steps, state, reverse)
         return (torch.stack(outs) if sizes is None else torch.cat(outs)), final
