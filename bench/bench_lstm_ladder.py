@@ -44,6 +44,7 @@ from bench_torch_lstm import cpu_model
 import lstmlab.torch as lt
 from lstmlab.torch import input_projection, lstm_step
 from lstmlab.torch.graphs import cuda_graphed
+from lstmlab.torch.products import onednn_disabled
 
 
 def loss_of(out, h, c):
@@ -82,20 +83,9 @@ def rung_c_compile(module):
     return forward
 
 
-@contextlib.contextmanager
-def onednn_off():
-    """oneDNN off for torch as a whole, for one call (rung c2)."""
-    before = torch.backends.mkldnn.enabled
-    torch.backends.mkldnn.enabled = False
-    try:
-        yield
-    finally:
-        torch.backends.mkldnn.enabled = before
-
-
 def without_onednn(forward):
     def run(x):
-        with onednn_off():
+        with onednn_disabled():
             out, (h, c) = forward(x)
         return out, (h, c)
 
@@ -133,7 +123,7 @@ def build(args, device, dtype):
         compile_s = time.perf_counter() - t0
         rungs["c1: torch.compile step"] = (fwd, plain, contextlib.nullcontext)
     if device.type == "cpu":
-        rungs["c2: fused=True, torch.mm"] = (without_onednn(fused), fused, onednn_off)
+        rungs["c2: fused=True, torch.mm"] = (without_onednn(fused), fused, onednn_disabled)
     rungs["c3: fused=True"] = (fused, fused, contextlib.nullcontext)
     if device.type == "cuda":
         rungs["d: fused + CUDA graphs"] = (cuda_graphed(fused, x), fused, contextlib.nullcontext)

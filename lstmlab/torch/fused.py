@@ -9,7 +9,7 @@ each, with back-propagation through time written out (chapter 6), arranged so th
 - the forward step, while its values are still in the cache, also computes the local
   derivatives the backward will need (only when a gradient is needed);
 - each backward step is then one matrix product (the gradient flowing to h_{t-1}) and
-  2-5 elementwise operations writing into preallocated buffers;
+  six elementwise operations writing into preallocated buffers;
 - the gradient of ``W_hh`` is one (G*H, T*N) x (T*N, H) product after the loop, instead
   of T small ones accumulated;
 - the products go to the fastest library for the device and the tanh takes the cheaper

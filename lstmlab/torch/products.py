@@ -14,6 +14,11 @@ kernel; ``tests/torch/test_no_fused_kernels.py`` checks that oneDNN's RNN primit
 never called.  Every other case (float64, a GPU, a torch without oneDNN, or oneDNN switched
 off with ``torch.backends.mkldnn.flags(enabled=False)``) uses ``torch.mm``/``torch.addmm``.
 
+oneDNN's operator costs about 12 microseconds a call however small the product, where
+``torch.mm`` costs 2-3, so small products stay with ``torch.mm``: below about 2 MFLOP
+(M*K*N < 2**20) it wins, above it oneDNN does (the crossover measured on the same CPU for
+the recurrent step's shapes, batch 4 to 64 and H 16 to 256).
+
 **tanh.**  On the same CPU ``torch.tanh`` costs about ten times as much per element as
 ``torch.sigmoid`` (the same benchmark: one step's (N, H) block takes 2-3x as long through
 ``torch.tanh`` as through the four operations below), so on a CPU the fused kernels use the identity
@@ -26,10 +31,12 @@ Shapes: M rows (batch or flattened time x batch), K inner size, N output size.
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 from torch import Tensor
 
-__all__ = ["use_onednn", "mm_t", "RepeatedWeight", "tanh_by_sigmoid", "tanh_into"]
+__all__ = ["use_onednn", "onednn_disabled", "mm_t", "RepeatedWeight", "tanh_by_sigmoid", "tanh_into"]
 
 
 def _onednn_linear():
@@ -46,6 +53,9 @@ _LINEAR = _onednn_linear()
 _REORDER = getattr(torch.ops.mkldnn, "_reorder_linear_weight", None) if _LINEAR is not None else None
 
 
+ONEDNN_MIN_WORK = 1 << 20  # M*K*N of the smallest product worth a oneDNN call (see above)
+
+
 def use_onednn(*tensors: Tensor) -> bool:
     """Whether products of these tensors go to oneDNN: all float32 on a CPU, none empty,
     oneDNN present and enabled (``torch.backends.mkldnn.enabled``)."""
@@ -56,12 +66,27 @@ def use_onednn(*tensors: Tensor) -> bool:
     )
 
 
+@contextlib.contextmanager
+def onednn_disabled():
+    """oneDNN off for all of torch inside the block (its products here, torch.nn's CPU LSTM too).
+
+    ``torch.backends.mkldnn.flags(enabled=False)`` would do the same, but it also writes the
+    oneDNN TF32 setting, which warns on a build without Intel GPU support.
+    """
+    before = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    try:
+        yield
+    finally:
+        torch.backends.mkldnn.enabled = before
+
+
 def mm_t(a: Tensor, b: Tensor, bias: Tensor | None = None) -> Tensor:
     """``a @ b.T (+ bias)``: a (M, K), b (N, K), bias (N,) or None -> (M, N).
 
     Either argument may be a transposed view; oneDNN reads it in place.
     """
-    if use_onednn(a, b):
+    if use_onednn(a, b) and a.shape[0] * a.shape[1] * b.shape[0] >= ONEDNN_MIN_WORK:
         return _LINEAR(a, b, bias, "none", [], "")
     return torch.mm(a, b.t()) if bias is None else torch.addmm(bias, a, b.t())
 
@@ -72,12 +97,13 @@ class RepeatedWeight:
     On oneDNN the weight is reordered once into the blocked layout its GEMM wants (the
     "prepacked" weight of TorchInductor's frozen linear layers), instead of once per step:
     for the LSTM's recurrent product this saves about a tenth of each step's product.
-    ``rows`` (M) is the batch size the reorder is tuned for.
+    ``rows`` (M) is the batch size the reorder is tuned for, and decides whether oneDNN is
+    worth calling at all (``ONEDNN_MIN_WORK``).
     """
 
     def __init__(self, w: Tensor, rows: int):
         self.weight = w
-        self.onednn = use_onednn(w) and rows > 0
+        self.onednn = use_onednn(w) and rows * w.shape[0] * w.shape[1] >= ONEDNN_MIN_WORK
         self.packed = _REORDER(w.contiguous(), rows) if self.onednn and _REORDER is not None else None
 
     def times(self, x: Tensor, bias: Tensor | None = None, add: Tensor | None = None) -> Tensor:

@@ -8,29 +8,17 @@ itself is never called.
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
 torch = pytest.importorskip("torch")
 
 import lstmlab.torch as lt  # noqa: E402
-from lstmlab.torch.products import RepeatedWeight, mm_t, tanh_into, use_onednn  # noqa: E402
+from lstmlab.torch.products import (  # noqa: E402
+    ONEDNN_MIN_WORK, RepeatedWeight, mm_t, onednn_disabled, tanh_into, use_onednn,
+)
 
 ONEDNN = torch.backends.mkldnn.is_available() and hasattr(torch.ops.mkldnn, "_linear_pointwise")
 needs_onednn = pytest.mark.skipif(not ONEDNN, reason="this torch build has no oneDNN linear operator")
-
-
-@contextlib.contextmanager
-def onednn_off():
-    """oneDNN switched off for torch as a whole (``torch.backends.mkldnn.flags`` would also
-    touch the TF32 setting and warn on a CPU-only build)."""
-    before = torch.backends.mkldnn.enabled
-    torch.backends.mkldnn.enabled = False
-    try:
-        yield
-    finally:
-        torch.backends.mkldnn.enabled = before
 
 
 def _close_f32(u, v):
@@ -44,7 +32,7 @@ def test_route_is_onednn_for_cpu_float32_only():
     assert use_onednn(a32)
     assert not use_onednn(a64)
     assert not use_onednn(torch.empty(0, 4))  # empty: torch.mm handles the degenerate product
-    with onednn_off():
+    with onednn_disabled():
         assert not use_onednn(a32)
 
 
@@ -66,13 +54,15 @@ def test_mm_t_equals_torch_mm_including_transposed_views(dtype):
 
 
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
-@pytest.mark.parametrize("rows_packed,rows", [(8, 8), (8, 3), (1, 5)])
-def test_repeated_weight_equals_addmm(dtype, rows_packed, rows):
+@pytest.mark.parametrize("shape", [(8, 8, 12, 6), (8, 3, 12, 6), (64, 64, 512, 128), (64, 5, 512, 128)],
+                         ids=["small", "small-other-rows", "large", "large-other-rows"])
+def test_repeated_weight_equals_addmm(dtype, shape):
+    rows_packed, rows, out_features, in_features = shape
     gen = torch.Generator().manual_seed(1)
-    w = torch.randn(12, 6, generator=gen, dtype=dtype)
-    x = torch.randn(rows, 6, generator=gen, dtype=dtype)
-    add = torch.randn(rows, 12, generator=gen, dtype=dtype)
-    bias = torch.randn(12, generator=gen, dtype=dtype)
+    w = torch.randn(out_features, in_features, generator=gen, dtype=dtype)
+    x = torch.randn(rows, in_features, generator=gen, dtype=dtype)
+    add = torch.randn(rows, out_features, generator=gen, dtype=dtype)
+    bias = torch.randn(out_features, generator=gen, dtype=dtype)
     rw = RepeatedWeight(w, rows_packed)  # tuned for one batch size, correct for any
     ref = x.double() @ w.double().t()
     tol = 1e-12 if dtype == torch.float64 else 1e-5
@@ -80,7 +70,8 @@ def test_repeated_weight_equals_addmm(dtype, rows_packed, rows):
                       (rw.times(x, bias=bias), ref + bias.double()),
                       (rw.times(x, bias=bias, add=add.t().contiguous().t()), ref + bias.double() + add.double())]:
         assert float((got.double() - want).abs().max()) <= tol * max(1.0, float(want.abs().max()))
-    assert (rw.packed is not None) == (ONEDNN and dtype == torch.float32)
+    worth_it = rows_packed * out_features * in_features >= ONEDNN_MIN_WORK
+    assert (rw.packed is not None) == (ONEDNN and dtype == torch.float32 and worth_it)
 
 
 @pytest.mark.parametrize("dtype,tol", [(torch.float32, 3e-7), (torch.float64, 1e-15)])
@@ -99,9 +90,11 @@ def test_tanh_into_is_tanh_within_rounding_of_one(dtype, tol):
 
 
 def _fused_run(kind, dtype, **kw):
+    # Batch 64 and H = 128: every product (the RNN's recurrent one, 64*128*128, the smallest)
+    # is at least ONEDNN_MIN_WORK, so on a CPU in float32 all of them go to oneDNN.
     torch.manual_seed(0)
-    m = getattr(lt, kind)(6, 8, num_layers=2, bidirectional=True, fused=True, dtype=dtype, **kw)
-    x = torch.randn(9, 4, 6, dtype=dtype, requires_grad=True)
+    m = getattr(lt, kind)(32, 128, num_layers=2, bidirectional=True, fused=True, dtype=dtype, **kw)
+    x = torch.randn(5, 64, 32, dtype=dtype, requires_grad=True)
     out, state = m(x)
     states = list(state) if isinstance(state, tuple) else [state]
     gen = torch.Generator().manual_seed(2)
@@ -114,10 +107,24 @@ def _fused_run(kind, dtype, **kw):
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
 def test_fused_gives_the_same_numbers_through_onednn_and_through_torch_mm(kind):
     with_onednn = _fused_run(kind, torch.float32)
-    with onednn_off():
+    with onednn_disabled():
         with_mm = _fused_run(kind, torch.float32)
     for u, v in zip(with_onednn, with_mm):
         assert _close_f32(u, v)
+    assert any(not torch.equal(u, v) for u, v in zip(with_onednn, with_mm))  # two routes really ran
+
+
+@needs_onednn
+def test_small_products_stay_with_torch_mm():
+    # Below ONEDNN_MIN_WORK oneDNN's fixed cost per call loses to torch.mm (products docstring).
+    from torch.profiler import ProfilerActivity, profile
+
+    m = lt.LSTM(6, 8, fused=True)
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        out, (h, c) = m(torch.randn(9, 4, 6, requires_grad=True))
+        (out.sum() + h.sum() + c.sum()).backward()
+    names = {e.name for e in prof.events()}
+    assert "mkldnn::_linear_pointwise" not in names and ("aten::addmm" in names or "aten::mm" in names)
 
 
 @needs_onednn
