@@ -12,7 +12,6 @@ in every repetition; then ``torch.tanh`` against ``2 sigmoid(2z) - 1`` on one st
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -22,7 +21,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_torch_lstm import cpu_model
+from bench_torch_lstm import cpu_model, save_json
 
 from lstmlab.torch.products import RepeatedWeight, mm_t, tanh_into, use_onednn
 
@@ -96,9 +95,7 @@ def main(argv=None) -> dict:
               "torch_version": torch.__version__, "cpu_model": cpu_model(), "cpu_cores": os.cpu_count(),
               "command": "python bench/bench_cpu_kernels.py " + " ".join(argv if argv is not None else sys.argv[1:]),
               "results": rows}
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
-        print(f"saved {args.json}")
+    save_json(result, args.json)
     return result
 
 

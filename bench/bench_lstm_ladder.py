@@ -27,7 +27,6 @@ the MALLOC_* variables are recorded) are printed and saved.
 from __future__ import annotations
 
 import argparse
-import json
 import contextlib
 import os
 import resource
@@ -39,7 +38,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_torch_lstm import cpu_model
+from bench_torch_lstm import cpu_model, save_json
 
 import lstmlab.torch as lt
 from lstmlab.torch import input_projection, lstm_step
@@ -202,9 +201,7 @@ def main(argv=None) -> dict:
         "command": "python bench/bench_lstm_ladder.py " + " ".join(argv if argv is not None else sys.argv[1:]),
         "results": rows,
     }
-    if args.json:
-        Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
-        print(f"saved {args.json}")
+    save_json(result, args.json)
     return result
 
 

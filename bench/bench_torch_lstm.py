@@ -37,6 +37,15 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def save_json(result: dict, path: str | None) -> None:
+    """Write a benchmark's result dict to ``path`` as indented JSON (nothing when path is None)."""
+    if path:
+        with open(path, "w") as f:
+            json.dump(result, f, indent=2)
+            f.write("\n")
+        print(f"saved {path}")
+
+
 def step_fn(module, x, backward: bool):
     """One timed iteration: forward, and backward of a scalar loss when asked."""
 
@@ -146,11 +155,7 @@ def main(argv=None) -> dict:
         "gpu_name": torch.cuda.get_device_name(0) if any(d.type == "cuda" for d in devices) else None,
         "results": rows,
     }
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=2)
-            f.write("\n")
-        print(f"saved {args.json}")
+    save_json(result, args.json)
     return result
 
 
