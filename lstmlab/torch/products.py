@@ -40,18 +40,22 @@ from torch import Tensor
 __all__ = ["use_onednn", "onednn_disabled", "mm_t", "RepeatedWeight", "tanh_by_sigmoid", "tanh_into"]
 
 
-def _onednn_linear():
-    """``torch.ops.mkldnn._linear_pointwise`` where this torch build has it, else None."""
+def _onednn_ops():
+    """(``torch.ops.mkldnn._linear_pointwise``, ``_reorder_linear_weight``) where this torch
+    build has them and they run here (tried once on a 1x1 product), else (None, None)."""
     if not torch.backends.mkldnn.is_available():
-        return None
+        return None, None
     try:
-        return torch.ops.mkldnn._linear_pointwise
-    except (AttributeError, RuntimeError):  # a build without the operator
-        return None
+        linear, reorder = torch.ops.mkldnn._linear_pointwise, torch.ops.mkldnn._reorder_linear_weight
+        one = torch.ones(1, 1)
+        linear(one, reorder(one, 1), None, "none", [], "")
+        linear.binary(one, one, one, None, "add")
+    except (AttributeError, RuntimeError):  # a build without the operators, or a CPU oneDNN refuses
+        return None, None
+    return linear, reorder
 
 
-_LINEAR = _onednn_linear()
-_REORDER = getattr(torch.ops.mkldnn, "_reorder_linear_weight", None) if _LINEAR is not None else None
+_LINEAR, _REORDER = _onednn_ops()
 
 
 ONEDNN_MIN_WORK = 1 << 20  # M*K*N of the smallest product worth a oneDNN call (see above)
@@ -105,13 +109,13 @@ class RepeatedWeight:
     def __init__(self, w: Tensor, rows: int):
         self.weight = w
         self.onednn = use_onednn(w) and rows * w.shape[0] * w.shape[1] >= ONEDNN_MIN_WORK
-        self.packed = _REORDER(w.contiguous(), rows) if self.onednn and _REORDER is not None else None
+        self.packed = _REORDER(w.contiguous(), rows) if self.onednn else None
 
     def times(self, x: Tensor, bias: Tensor | None = None, add: Tensor | None = None) -> Tensor:
         """``x @ w.T + bias + add``: x (M, K), bias (N,) or None, add (M, N) or None -> (M, N)."""
         if self.onednn and x.dtype == torch.float32:
-            w = self.weight if self.packed is None else self.packed
             x = x.contiguous()
+            w = self.packed
             if add is None:
                 return _LINEAR(x, w, bias, "none", [], "")
             return _LINEAR.binary(x, add.contiguous(), w, bias, "add")
