@@ -142,7 +142,7 @@ class LSTMScan(torch.autograd.Function):
         c_bufs = (gx.new_empty(n, hsz), gx.new_empty(n, hsz))  # c_t alternates between two buffers
         tc, ig, fc = (gx.new_empty(n, hsz) for _ in range(3))  # tanh(c_t), i g, f c_{t-1}
         recurrent = RepeatedWeight(w_hh, n)
-        # Views made once, not per step: indexing from Python costs as much as a small kernel.
+        # Per-step views made once, before the loop, so the loop body is only the arithmetic.
         i, f, g, o = a.chunk(4, dim=1)
         gx_t, hs_t = gx.unbind(0), hs.unbind(0)
         if grads:
@@ -176,7 +176,7 @@ class LSTMScan(torch.autograd.Function):
         steps, n, hsz = hs.shape
         back = RepeatedWeight(w_hh.t(), n)  # d h_{t-1} = d gates @ W_hh
         d_gates = torch.empty_like(local)
-        # Per-step views made once (see the forward): blocks i, f, g, o of local and d_gates.
+        # Per-step views made once, before the loop: blocks i, f, g, o of local and d_gates.
         l_t = [blk.unbind(0) for blk in local.view(steps, n, 4, hsz).unbind(2)]
         d_t = [blk.unbind(0) for blk in d_gates.view(steps, n, 4, hsz).unbind(2)]
         d_gates_t, d_hs_t, f_t, dch_t = d_gates.unbind(0), d_hs.unbind(0), f.unbind(0), dc_from_h.unbind(0)
